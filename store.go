@@ -1,0 +1,134 @@
+package perso
+
+import (
+	"context"
+	"time"
+)
+
+// Scope is the account and region a resource belongs to. Resources of one
+// scope are invisible to every other.
+type Scope struct {
+	Account string
+	Region  string
+}
+
+// ResourceType names a kind of stored resource; it is also the resource
+// part of the resource's ARN.
+type ResourceType string
+
+// The stored resource types.
+const (
+	ResourceDatasetGroup ResourceType = "dataset-group"
+	ResourceSchema       ResourceType = "schema"
+	ResourceDataset      ResourceType = "dataset"
+)
+
+// Record is a resource as the store keeps it: the columns the store indexes
+// and queries, and the resource's own fields as an opaque encoding owned by
+// this package. One table shape serves every resource type, so new resource
+// types need no schema migration.
+type Record struct {
+	Scope
+	Type ResourceType
+	ARN  string
+	// Key is unique among the records of one Type in one Scope; the store
+	// rejects a second record with the same key as AlreadyExists.
+	Key string
+	// Parent is the ARN of the resource this one belongs to, or "".
+	Parent string
+	Status string
+	// Seq is assigned by the store on insert. It strictly increases in
+	// commit order within a scope and is never reused, which makes it the
+	// keyset for paging: newest first is descending Seq.
+	Seq     int64
+	Created time.Time
+	Updated time.Time
+	Tags    map[string]string
+	Data    []byte
+}
+
+// ListQuery selects records of one type in one scope, newest first.
+type ListQuery struct {
+	Scope
+	Type ResourceType
+	// Parent, when not empty, keeps only the records of that parent.
+	Parent string
+	// Before, when positive, keeps only records with Seq < Before.
+	Before int64
+	// Limit is the largest number of records to return; zero means no limit.
+	Limit int
+}
+
+// CountQuery counts records of one type in one scope.
+type CountQuery struct {
+	Scope
+	Type ResourceType
+	// Parent, when not empty, counts only the records of that parent.
+	Parent string
+	// Statuses, when not empty, counts only records in one of them.
+	Statuses []string
+}
+
+// Job is a unit of background work kept in the durable queue. Jobs are
+// leased, not removed, when claimed: a job whose worker dies is claimed
+// again once its lease runs out, so no work is lost to a crash.
+type Job struct {
+	ID int64
+	Scope
+	// Kind says what to do; ARN says to which resource.
+	Kind    string
+	ARN     string
+	Payload []byte
+	RunAt   time.Time
+	// Attempts counts the claims of this job, the current one included.
+	Attempts int
+}
+
+// Store is the durable metadata store and job queue.
+type Store interface {
+	// Get returns the record with the given ARN in scope, or a NotFound error.
+	Get(ctx context.Context, scope Scope, arn string) (Record, error)
+	// List returns the records that match q, by descending Seq.
+	List(ctx context.Context, q ListQuery) ([]Record, error)
+	// Update runs fn in a transaction that excludes every other writer of
+	// the same scope, and commits it if fn returns nil.
+	Update(ctx context.Context, scope Scope, fn func(Tx) error) error
+	// Claim leases the due job with the earliest RunAt (ties: lowest ID)
+	// that is not leased at now, for lease, and returns it with Attempts
+	// incremented. ok is false when no job is due.
+	Claim(ctx context.Context, now time.Time, lease time.Duration) (job Job, ok bool, err error)
+	// NextRunAt returns the earliest time at which a job becomes claimable,
+	// counting leases; ok is false when the queue is empty.
+	NextRunAt(ctx context.Context) (t time.Time, ok bool, err error)
+	// Secret returns the random secret of the given name, creating it with
+	// n random bytes on first use. Every replica sharing the store sees the
+	// same secret.
+	Secret(ctx context.Context, name string, n int) ([]byte, error)
+	// Close releases the store.
+	Close() error
+}
+
+// Tx is a write transaction on one scope. Reads see the transaction's own
+// writes. Every method acts on the transaction's scope: the Scope of a query
+// or record passed in is ignored and records are stored in the
+// transaction's scope.
+type Tx interface {
+	Get(ctx context.Context, arn string) (Record, error)
+	// GetByKey returns the record of type t with key k, or NotFound.
+	GetByKey(ctx context.Context, t ResourceType, key string) (Record, error)
+	List(ctx context.Context, q ListQuery) ([]Record, error)
+	Count(ctx context.Context, q CountQuery) (int, error)
+	// Insert stores a new record and sets its Seq. It answers AlreadyExists
+	// when the ARN or the (Type, Key) pair is taken.
+	Insert(ctx context.Context, r *Record) error
+	// Put replaces the Key, Parent, Status, Updated, Tags and Data of the
+	// record with r's ARN; NotFound if there is none.
+	Put(ctx context.Context, r Record) error
+	// Delete removes the record with the ARN; NotFound if there is none.
+	Delete(ctx context.Context, arn string) error
+	// Enqueue adds a job to the queue and sets its ID.
+	Enqueue(ctx context.Context, j *Job) error
+	// CompleteJob removes a job from the queue; removing a job that is
+	// gone is not an error.
+	CompleteJob(ctx context.Context, id int64) error
+}
