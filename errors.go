@@ -11,15 +11,15 @@ type Kind int
 
 // The error kinds.
 const (
-	KindInternal      Kind = iota // a fault of the server, not of the request
-	KindInvalid                   // the request breaks a rule of the API
-	KindNotFound                  // a named resource does not exist
-	KindAlreadyExists             // a resource of that name or key exists
-	KindInUse                     // the resource's state forbids the request
-	KindLimitExceeded             // a quota would be exceeded
-	KindTooManyTags               // a resource would carry too many tags
-	KindInvalidToken              // a nextToken was not issued for this query
-	KindNotImplemented            // the operation exists in the API but not here yet
+	KindInternal       Kind = iota // a fault of the server, not of the request
+	KindInvalid                    // the request breaks a rule of the API
+	KindNotFound                   // a named resource does not exist
+	KindAlreadyExists              // a resource of that name or key exists
+	KindInUse                      // the resource's state forbids the request
+	KindLimitExceeded              // a quota would be exceeded
+	KindTooManyTags                // a resource would carry too many tags
+	KindInvalidToken               // a nextToken was not issued for this query
+	KindNotImplemented             // the operation exists in the API but not here yet
 )
 
 var kindNames = [...]string{"Internal", "Invalid", "NotFound", "AlreadyExists", "InUse", "LimitExceeded", "TooManyTags", "InvalidToken", "NotImplemented"}
