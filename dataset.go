@@ -1,0 +1,182 @@
+package perso
+
+import (
+	"context"
+	"strings"
+)
+
+// CanonicalDatasetType returns the canonical spelling of a dataset type
+// given in any case, or an Invalid error listing the valid types.
+func CanonicalDatasetType(t string) (string, error) {
+	for _, c := range DatasetTypes {
+		if strings.EqualFold(c, t) {
+			return c, nil
+		}
+	}
+	return "", Errorf(KindInvalid, "Dataset type %q is not valid; use one of %s.", t, strings.Join(DatasetTypes, ", "))
+}
+
+// CreateDatasetInput is what CreateDataset needs.
+type CreateDatasetInput struct {
+	Name        string
+	GroupARN    string
+	DatasetType string
+	SchemaARN   string
+	Tags        map[string]string
+}
+
+// CreateDataset creates a dataset of a type in an ACTIVE dataset group. The
+// ARN is dataset/<group name>/<TYPE>, so a group holds at most one dataset
+// of each type. The schema must fit the type and the group's domain.
+func (s *Service) CreateDataset(ctx context.Context, scope Scope, in CreateDatasetInput) (string, error) {
+	typ, err := CanonicalDatasetType(in.DatasetType)
+	if err != nil {
+		return "", err
+	}
+	if err := s.checkTags(in.Tags); err != nil {
+		return "", err
+	}
+	var arn string
+	err = s.update(ctx, scope, func(tx Tx) error {
+		g, err := activeGroup(ctx, tx, in.GroupARN)
+		if err != nil {
+			return err
+		}
+		sc, parsed, err := schemaFor(ctx, tx, in.SchemaARN)
+		if err != nil {
+			return err
+		}
+		if sc.Domain != g.Domain {
+			return Errorf(KindInvalid, "Schema %s has domain %q but dataset group %s has domain %q; they must match.", sc.ARN, sc.Domain, g.ARN, g.Domain)
+		}
+		if err := parsed.CheckDataset(typ, g.Domain); err != nil {
+			return Errorf(KindInvalid, "Schema %s does not fit a dataset of type %s: %v", sc.ARN, typ, err)
+		}
+		ga, err := ParseARN(g.ARN)
+		if err != nil {
+			return err
+		}
+		arn = NewARN(scope, ResourceDataset, ga.ID+"/"+strings.ToUpper(typ))
+		if _, err := tx.Get(ctx, arn); err == nil {
+			return Errorf(KindAlreadyExists, "Dataset group %s already has a dataset of type %s.", g.ARN, typ)
+		} else if !IsKind(err, KindNotFound) {
+			return err
+		}
+		d := Dataset{Name: in.Name, DatasetType: typ, SchemaARN: sc.ARN}
+		return s.insert(ctx, tx, &Record{Type: ResourceDataset, ARN: arn, Key: arn, Parent: g.ARN, Tags: in.Tags, Data: encode(d)}, true)
+	})
+	if err != nil {
+		return "", err
+	}
+	return arn, nil
+}
+
+// DescribeDataset returns a dataset.
+func (s *Service) DescribeDataset(ctx context.Context, scope Scope, arn string) (Dataset, error) {
+	r, err := get(ctx, s.read(scope), arn, ResourceDataset)
+	if err != nil {
+		return Dataset{}, err
+	}
+	return datasetFrom(r)
+}
+
+// ListDatasets returns one page of the datasets of a dataset group, or of
+// the whole account and region when groupARN is "". An unknown group lists
+// nothing.
+func (s *Service) ListDatasets(ctx context.Context, scope Scope, groupARN string, p Page) ([]Dataset, string, error) {
+	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDataset, Parent: groupARN}, "ListDatasets\x00"+groupARN, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Dataset, 0, len(recs))
+	for _, r := range recs {
+		d, err := datasetFrom(r)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, d)
+	}
+	return out, next, nil
+}
+
+// DeleteDataset deletes a dataset that is not in the middle of a step.
+func (s *Service) DeleteDataset(ctx context.Context, scope Scope, arn string) error {
+	return s.update(ctx, scope, func(tx Tx) error {
+		r, err := get(ctx, tx.Get, arn, ResourceDataset)
+		if err != nil {
+			return err
+		}
+		if err := deletable(arn, r.Status); err != nil {
+			return err
+		}
+		return s.remove(ctx, tx, r, true)
+	})
+}
+
+// UpdateDataset replaces an ACTIVE dataset's schema. The new schema must fit
+// the dataset's type and domain and keep every column of the old one with
+// its type, so that data already imported still fits. The dataset goes
+// through UPDATE PENDING and UPDATE IN_PROGRESS back to ACTIVE, and
+// latestDatasetUpdate follows the update.
+func (s *Service) UpdateDataset(ctx context.Context, scope Scope, arn, schemaARN string) error {
+	return s.update(ctx, scope, func(tx Tx) error {
+		r, err := get(ctx, tx.Get, arn, ResourceDataset)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusActive {
+			return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE to be updated.", arn, r.Status)
+		}
+		d, err := datasetFrom(r)
+		if err != nil {
+			return err
+		}
+		g, err := get(ctx, tx.Get, d.GroupARN, ResourceDatasetGroup)
+		if err != nil {
+			return err
+		}
+		group, err := datasetGroupFrom(g)
+		if err != nil {
+			return err
+		}
+		sc, parsed, err := schemaFor(ctx, tx, schemaARN)
+		if err != nil {
+			return err
+		}
+		if sc.Domain != group.Domain {
+			return Errorf(KindInvalid, "Schema %s has domain %q but dataset group %s has domain %q; they must match.", sc.ARN, sc.Domain, group.ARN, group.Domain)
+		}
+		if err := parsed.CheckDataset(d.DatasetType, group.Domain); err != nil {
+			return Errorf(KindInvalid, "Schema %s does not fit a dataset of type %s: %v", sc.ARN, d.DatasetType, err)
+		}
+		_, old, err := schemaFor(ctx, tx, d.SchemaARN)
+		if err != nil && !IsKind(err, KindNotFound) {
+			return err
+		}
+		if old != nil {
+			for _, f := range old.Fields {
+				nf, ok := parsed.Field(f.Name)
+				if !ok {
+					return Errorf(KindInvalid, "Schema %s drops field %q of the dataset's current schema; a schema update may only add fields.", sc.ARN, f.Name)
+				}
+				if nf.Type != f.Type {
+					return Errorf(KindInvalid, "Schema %s changes the type of field %q from %s to %s; a schema update may only add fields.", sc.ARN, f.Name, f.Type, nf.Type)
+				}
+			}
+		}
+		now := s.clock.Now()
+		d.LatestUpdate = &DatasetUpdate{SchemaARN: sc.ARN, Status: StatusCreatePending, Created: now, Updated: now}
+		r.Status, r.Updated = StatusUpdatePending, now
+		if s.cfg.Synchronous {
+			d.LatestUpdate.Status, d.SchemaARN, r.Status = StatusActive, sc.ARN, StatusActive
+		}
+		r.Data = encode(d)
+		if err := tx.Put(ctx, r); err != nil {
+			return err
+		}
+		if s.cfg.Synchronous {
+			return nil
+		}
+		return s.enqueueAdvance(ctx, tx, arn)
+	})
+}

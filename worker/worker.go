@@ -1,0 +1,109 @@
+// Package worker runs the jobs of the durable queue: it claims due jobs,
+// hands them to the service, and sleeps until the next one is due or a
+// commit in the same process wakes it. Any number of workers, in one
+// process or in many replicas sharing the store, may run at once: the
+// store's leases give each job to one of them at a time.
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/perso/perso"
+)
+
+// Runner claims and runs jobs.
+type Runner struct {
+	store   perso.Store
+	service *perso.Service
+	clock   perso.Clock
+	log     *slog.Logger
+	wake    chan struct{}
+
+	// Lease is how long a claimed job is reserved for its worker. A worker
+	// that dies leaves its job to be claimed again once the lease is over.
+	Lease time.Duration
+	// Poll bounds the sleep between looks at the queue, so jobs queued by
+	// other replicas are found without a wake-up.
+	Poll time.Duration
+}
+
+// New returns a Runner.
+func New(store perso.Store, service *perso.Service, clock perso.Clock, log *slog.Logger) *Runner {
+	if clock == nil {
+		clock = perso.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{store: store, service: service, clock: clock, log: log, wake: make(chan struct{}, 1), Lease: 30 * time.Second, Poll: time.Second}
+}
+
+// Wake tells the runner that a job may have been queued. It never blocks.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs jobs with n concurrent workers until ctx is done.
+func (r *Runner) Run(ctx context.Context, n int) {
+	if n < 1 {
+		n = 1
+	}
+	done := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			r.loop(ctx)
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+}
+
+func (r *Runner) loop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		ran, err := r.RunOne(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("job queue", "err", err)
+		}
+		if ran {
+			continue
+		}
+		wait := r.Poll
+		if next, ok, err := r.store.NextRunAt(ctx); err == nil && ok {
+			if d := next.Sub(r.clock.Now()); d < wait {
+				wait = max(d, time.Millisecond)
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+		case <-r.wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOne claims one due job and runs it. ran reports whether a job was
+// claimed. A job that fails stays leased and is retried when its lease
+// runs out.
+func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
+	job, ok, err := r.store.Claim(ctx, r.clock.Now(), r.Lease)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := r.service.RunJob(ctx, job); err != nil {
+		r.log.Error("job failed; it will be retried", "kind", job.Kind, "arn", job.ARN, "attempt", job.Attempts, "err", err)
+		return true, nil
+	}
+	r.log.Debug("job done", "kind", job.Kind, "arn", job.ARN)
+	return true, nil
+}
