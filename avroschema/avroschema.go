@@ -51,7 +51,7 @@ func (s *Schema) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
-// Error is a schema that breaks a rule. Field names the field at fault, or
+// Error reports a schema that breaks a rule. Field names the field at fault, or
 // is empty when the rule concerns the schema as a whole; Reason is the
 // complete message, which Error returns.
 type Error struct {
@@ -93,8 +93,9 @@ func isPrimitive(t string) bool {
 	return false
 }
 
-// complexTypes are the Avro types that nest other types, which Personalize
-// does not accept; "bytes" is a primitive of Avro but not of Personalize.
+// unsupportedTypes are the Avro types that nest or name other types, which
+// Personalize does not accept. ("bytes" is a primitive of Avro that
+// Personalize does not accept either; it gets its own message.)
 var unsupportedTypes = map[string]bool{
 	"record": true, "array": true, "map": true, "enum": true, "fixed": true, "error": true,
 }
@@ -124,7 +125,9 @@ var coreNames = []string{
 // {"type": "long"}, or as a union of that type with "null" in either order
 // (a one-branch union such as ["string"] is the type itself). Names must be
 // unique ignoring case, since two names differing only in case would be
-// indistinguishable to a user. "categorical" and "textual" must be
+// indistinguishable to a user, and a name that is a reserved name of
+// several dataset types (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE and the
+// like) in another case is rejected. "categorical" and "textual" must be
 // booleans, are allowed on string fields only, and exclude each other; at
 // most one field of a schema may be textual. A "default", when present, must
 // be null on a nullable field or a value of the field's type.
@@ -284,7 +287,7 @@ func parseType(field string, t any) (string, bool, error) {
 	var prim string
 	nulls := 0
 	for _, branch := range union {
-		if branch == "null" {
+		if name, _ := typeName(branch); name == "null" {
 			nulls++
 			continue
 		}
@@ -308,17 +311,20 @@ func parseType(field string, t any) (string, bool, error) {
 	return prim, nulls == 1, nil
 }
 
+// typeName returns the name of a non-union type written either as a name
+// or as an object whose "type" is a name.
+func typeName(t any) (string, bool) {
+	if obj, isObj := t.(map[string]any); isObj {
+		t = obj["type"]
+	}
+	name, ok := t.(string)
+	return name, ok
+}
+
 // primitive resolves one non-union type: a name, or an object whose "type"
 // is a name.
 func primitive(field string, t any) (string, error) {
-	name, ok := t.(string)
-	if obj, isObj := t.(map[string]any); isObj {
-		name, ok = obj["type"].(string)
-		if ok && !isPrimitive(name) && !unsupportedTypes[name] && name != "bytes" {
-			// A named type declared inline without a known "type".
-			ok = false
-		}
-	}
+	name, ok := typeName(t)
 	switch {
 	case !ok:
 		return "", fieldErr(field, "schema field %q has an invalid type; use one of %s, optionally in a union with \"null\"", field, primitiveList)

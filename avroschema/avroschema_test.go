@@ -179,6 +179,8 @@ func TestParse(t *testing.T) {
 			[]Field{{Name: "A", Type: "boolean"}}},
 		{"OKTypeObjectInUnion", schema(`{"name":"A","type":["null",{"type":"int"}]}`),
 			[]Field{{Name: "A", Type: "int", Nullable: true}}},
+		{"OKNullObjectInUnion", schema(`{"name":"A","type":["string",{"type":"null"}]}`),
+			[]Field{{Name: "A", Type: "string", Nullable: true}}},
 		{"OKTextual", schema(`{"name":"A","type":"string","textual":true}`),
 			[]Field{{Name: "A", Type: "string", Textual: true}}},
 		{"OKFalseAttributes", schema(`{"name":"A","type":"int","categorical":false,"textual":false}`),
@@ -242,6 +244,9 @@ func TestParse(t *testing.T) {
 		{"ErrTypeUnknown", schema(`{"name":"A","type":"uuid"}`), `schema field "A" has unknown type "uuid"`},
 		{"ErrTypeBytes", schema(`{"name":"A","type":"bytes"}`), `schema field "A" has type bytes, which is not supported`},
 		{"ErrTypeNull", schema(`{"name":"A","type":"null"}`), `schema field "A" cannot be only null`},
+		{"ErrTypeObjectNull", schema(`{"name":"A","type":{"type":"null"}}`), `schema field "A" cannot be only null`},
+		{"ErrTypeObjectUnknown", schema(`{"name":"A","type":{"type":"Thing"}}`), `schema field "A" has unknown type "Thing"`},
+		{"ErrTypeObjectNoType", schema(`{"name":"A","type":{"items":"int"}}`), `schema field "A" has an invalid type`},
 		{"ErrTypeNumber", schema(`{"name":"A","type":5}`), `schema field "A" has an invalid type`},
 		{"ErrNestedRecord", schema(`{"name":"A","type":{"type":"record","name":"N","fields":[]}}`), `schema field "A" has type record, but nested types are not supported`},
 		{"ErrNestedArray", schema(`{"name":"A","type":{"type":"array","items":"string"}}`), "nested types are not supported"},
@@ -344,7 +349,7 @@ func TestCheckDataset(t *testing.T) {
 		{"ErrUnknownType", customUsers, "Customers", "", `dataset type "Customers" is not valid; use one of Interactions, Items, Users, Actions, Action_Interactions`},
 		{"ErrUnknownDomain", customUsers, "Users", "RETAIL", `domain "RETAIL" is not valid`},
 		{"ErrActionsInDomain", customActions, "Actions", "VIDEO_ON_DEMAND", "dataset type Actions is not supported in a VIDEO_ON_DEMAND domain dataset group"},
-		{"ErrActionInteractionsInDomain", customActionInteractions, "Action_Interactions", "ECOMMERCE", "dataset type Action_Interactions is not supported in a ECOMMERCE domain dataset group"},
+		{"ErrActionInteractionsInDomain", customActionInteractions, "Action_Interactions", "ECOMMERCE", "dataset type Action_Interactions is not supported in an ECOMMERCE domain dataset group"},
 
 		// Interactions.
 		{"ErrInteractionsNoItem", schema(uid, ts), "Interactions", "", `Interactions schema requires field "ITEM_ID"`},

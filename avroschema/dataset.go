@@ -7,17 +7,17 @@ import (
 
 // The dataset types, as the API spells them.
 const (
-	Interactions       = "Interactions"
-	Items              = "Items"
-	Users              = "Users"
-	Actions            = "Actions"
-	ActionInteractions = "Action_Interactions"
+	Interactions       = "Interactions"        // users' interactions with items
+	Items              = "Items"               // item metadata
+	Users              = "Users"               // user metadata
+	Actions            = "Actions"             // action metadata (custom dataset groups only)
+	ActionInteractions = "Action_Interactions" // users' interactions with actions (custom dataset groups only)
 )
 
 // The domains of a domain dataset group; a custom dataset group has none.
 const (
-	Ecommerce     = "ECOMMERCE"
-	VideoOnDemand = "VIDEO_ON_DEMAND"
+	Ecommerce     = "ECOMMERCE"       // retail catalogues
+	VideoOnDemand = "VIDEO_ON_DEMAND" // video streaming catalogues
 )
 
 // datasetTypes lists the dataset types in the order messages use.
@@ -134,7 +134,7 @@ func specFor(datasetType, domain string) (*spec, error) {
 		return nil, err
 	}
 	if dom != "" && typ != Interactions && typ != Items && typ != Users {
-		return nil, schemaErr("dataset type %s is not supported in a %s domain dataset group; use a custom dataset group", typ, dom)
+		return nil, schemaErr("dataset type %s is not supported in %s %s domain dataset group; use a custom dataset group", typ, article(dom), dom)
 	}
 
 	sp := &spec{kind: typ}
@@ -205,6 +205,15 @@ func specFor(datasetType, domain string) (*spec, error) {
 	return sp, nil
 }
 
+// article returns the indefinite article for a word in upper case, as
+// domain names are.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func normDomain(domain string) (string, error) {
 	switch d := strings.ToUpper(domain); d {
 	case "", Ecommerce, VideoOnDemand:
@@ -216,15 +225,15 @@ func normDomain(domain string) (string, error) {
 // CheckDataset checks that the schema fits datasetType (case-insensitive:
 // "Interactions", "Items", "Users", "Actions", "Action_Interactions") in a
 // dataset group of the given domain ("" for custom, "ECOMMERCE",
-// "VIDEO_ON_DEMAND").
+// "VIDEO_ON_DEMAND", also case-insensitive).
 //
 // Every required field must be present, and every required or reserved
 // field that is present must have its documented type, nullability and
 // categorical or textual attribute. A field spelled like a required or
 // reserved name in another case is rejected. Textual fields are allowed in
-// Items schemas only. Users, Items and Actions schemas of a custom dataset
-// group need a field besides their ID, and the metadata limits of
-// Personalize's service quotas apply.
+// Items schemas only. Users, Actions and custom Items schemas need a field
+// besides their ID (domain Items schemas require more than that anyway),
+// and the metadata limits of Personalize's service quotas apply.
 func (s *Schema) CheckDataset(datasetType, domain string) error {
 	sp, err := specFor(datasetType, domain)
 	if err != nil {
