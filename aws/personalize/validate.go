@@ -4917,9 +4917,8 @@ func (s *Tag) validate(v *validator, path string, redact bool) {
 		v.maxLen(p, s.TagKey, true, 128)
 		v.match(p, s.TagKey, true, patternTagKey, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 	}
-	if p := join(path, "tagValue"); s.TagValue == "" {
-		v.null(p)
-	} else {
+	{
+		p := join(path, "tagValue")
 		v.maxLen(p, s.TagValue, true, 256)
 		v.match(p, s.TagValue, true, patternTagValue, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 	}

@@ -86,6 +86,15 @@ func (g *generator) memberChecks(m member, required bool) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if required && s.Type == "string" && s.Min != nil && *s.Min == 0 {
+		// The model allows the empty string explicitly (TagValue does),
+		// and a plain string cannot tell it from an absent member: accept
+		// both rather than reject a valid request.
+		if len(checks) == 0 {
+			return nil, nil
+		}
+		return append(append([]string{"{", "p := " + path}, checks...), "}"), nil
+	}
 	var out []string
 	switch {
 	case required && len(checks) == 0:
