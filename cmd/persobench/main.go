@@ -1,0 +1,591 @@
+// Command persobench is a load generator that measures perso's control
+// plane against a bare net/http baseline in the same run, on the same
+// machine, with the same clients.
+//
+//	go run ./cmd/persobench [-groups 1000] [-datasets 5] [-duration 10s] [-clients 1,32] [-out -]
+//
+// It starts perso in-process on 127.0.0.1 (SQLite in a temporary directory,
+// or the store named by -database), fills one account with -groups dataset
+// groups of -datasets datasets each by calling the service directly, and
+// then, for each concurrency in -clients, runs three scenarios over loopback
+// HTTP for -duration each:
+//
+//   - ListDatasets/all: ListDatasets with maxResults 100 and no filter;
+//   - ListDatasets/group: ListDatasets of one dataset group;
+//   - baseline: a bare net/http handler answering a fixed body of the size
+//     of perso's first ListDatasets/all response.
+//
+// Every request is an AWS JSON 1.1 request signed with SigV4 by the
+// aws-sdk-go-v2 signer (once per worker and target; local auth mode does not
+// check signatures). Each worker has its own keep-alive http.Client.
+//
+// The output is JSON lines: a header line describing the machine and the
+// run, a fill line, and one result line per scenario and concurrency with
+// requests per second, p50 and p99 latency, the error count and the ratio
+// of the scenario's throughput to the baseline's.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/perso/perso"
+	"github.com/perso/perso/httpapi"
+	"github.com/perso/perso/sqlstore"
+)
+
+// Account and Region are the scope the benchmark fills and queries. The
+// access key is the account: local auth mode takes a 12-digit access key
+// as the account ID.
+const (
+	Account = "123456789012"
+	Region  = "us-east-1"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "persobench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// config is the configuration of a run, from flags.
+type config struct {
+	groups     int
+	datasets   int
+	duration   time.Duration
+	clients    []int
+	out        string
+	database   string
+	cpuprofile string
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("persobench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&c.groups, "groups", 1000, "dataset groups to create")
+	fs.IntVar(&c.datasets, "datasets", 5, "datasets per group, 1 to 5 (one per dataset type)")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "duration of each scenario at each concurrency")
+	clients := fs.String("clients", "1,32", "comma-separated concurrencies (workers, each with its own connection)")
+	fs.StringVar(&c.out, "out", "-", `file to write the JSON lines to; "-" is stdout`)
+	fs.StringVar(&c.database, "database", "", "store: postgres://... (use a scratch database) or sqlite:<path>; default SQLite in a temporary directory")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement phase (not the fill) to this file")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.groups < 1 {
+		return c, errors.New("-groups must be at least 1")
+	}
+	if c.datasets < 1 || c.datasets > len(perso.DatasetTypes) {
+		return c, fmt.Errorf("-datasets must be 1 to %d", len(perso.DatasetTypes))
+	}
+	if c.duration <= 0 {
+		return c, errors.New("-duration must be positive")
+	}
+	for _, f := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("-clients: %q is not a positive number", f)
+		}
+		c.clients = append(c.clients, n)
+	}
+	return c, nil
+}
+
+// Header is the first output line: what ran where.
+type Header struct {
+	Kind     string `json:"kind"` // "header"
+	Date     string `json:"date"`
+	NumCPU   int    `json:"num_cpu"`
+	GOOS     string `json:"goos"`
+	GOARCH   string `json:"goarch"`
+	CPU      string `json:"cpu"`
+	Go       string `json:"go"`
+	Store    string `json:"store"`
+	Groups   int    `json:"groups"`
+	Datasets int    `json:"datasets"`
+	Duration string `json:"duration"`
+}
+
+// Fill is the output line reporting how the account was filled.
+type Fill struct {
+	Kind     string  `json:"kind"` // "fill"
+	Groups   int     `json:"groups"`
+	Datasets int     `json:"datasets"` // in total
+	Seconds  float64 `json:"seconds"`
+	// PerSecond is resources (groups, schemas and datasets) created per second.
+	PerSecond float64 `json:"per_second"`
+}
+
+// Result is the output line of one scenario at one concurrency.
+type Result struct {
+	Kind     string  `json:"kind"` // "result"
+	Scenario string  `json:"scenario"`
+	Clients  int     `json:"clients"`
+	Requests int     `json:"requests"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"rps"`
+	P50ms    float64 `json:"p50_ms"`
+	P99ms    float64 `json:"p99_ms"`
+	// BaselineRPS is the bare handler's throughput at the same concurrency.
+	BaselineRPS float64 `json:"baseline_rps"`
+	// Ratio is RPS / BaselineRPS.
+	Ratio         float64 `json:"ratio"`
+	Errors        int     `json:"errors"`
+	ResponseBytes int     `json:"response_bytes"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	out := stdout
+	if c.out != "-" {
+		f, err := os.Create(c.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	enc := json.NewEncoder(out)
+
+	dsn := c.database
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "persobench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = "sqlite:" + filepath.Join(dir, "perso.db")
+	}
+	srv, err := startPerso(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+
+	if err := enc.Encode(Header{
+		Kind: "header", Date: time.Now().UTC().Format(time.RFC3339),
+		NumCPU: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPU: cpuModel(), Go: runtime.Version(),
+		Store: srv.store.Dialect(), Groups: c.groups, Datasets: c.datasets, Duration: c.duration.String(),
+	}); err != nil {
+		return err
+	}
+
+	// A run-unique prefix lets -database point at a store that already
+	// holds an earlier run's resources.
+	prefix := "pb" + strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
+	start := time.Now()
+	groupARNs, err := fill(ctx, srv.svc, prefix, c.groups, c.datasets)
+	if err != nil {
+		return fmt.Errorf("fill: %w", err)
+	}
+	secs := time.Since(start).Seconds()
+	resources := c.groups*(1+c.datasets) + len(perso.DatasetTypes)
+	if err := enc.Encode(Fill{Kind: "fill", Groups: c.groups, Datasets: c.groups * c.datasets,
+		Seconds: round(secs, 3), PerSecond: round(float64(resources)/secs, 1)}); err != nil {
+		return err
+	}
+
+	all := []byte(`{"maxResults":100}`)
+	group, err := json.Marshal(map[string]any{"datasetGroupArn": groupARNs[len(groupARNs)/2], "maxResults": 100})
+	if err != nil {
+		return err
+	}
+	// Capture perso's answer to size the baseline and check the fill.
+	body, err := fetch(ctx, srv.url, all)
+	if err != nil {
+		return fmt.Errorf("ListDatasets/all: %w", err)
+	}
+	wantAll := min(100, c.groups*c.datasets)
+	if err := checkDatasets(body, wantAll); err != nil {
+		return fmt.Errorf("ListDatasets/all: %w", err)
+	}
+	groupBody, err := fetch(ctx, srv.url, group)
+	if err != nil {
+		return fmt.Errorf("ListDatasets/group: %w", err)
+	}
+	if err := checkDatasets(groupBody, c.datasets); err != nil {
+		return fmt.Errorf("ListDatasets/group: %w", err)
+	}
+	base, err := startBaseline(body)
+	if err != nil {
+		return err
+	}
+	defer base.Close()
+	baseURL := "http://" + base.Addr
+
+	if c.cpuprofile != "" {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, n := range c.clients {
+		b, err := measure(ctx, baseURL, all, n, c.duration, nil)
+		if err != nil {
+			return err
+		}
+		b.Scenario, b.BaselineRPS, b.Ratio, b.ResponseBytes = "baseline", b.RPS, 1, len(body)
+		scenarios := []struct {
+			name  string
+			req   []byte
+			check func([]byte) error
+			size  int
+		}{
+			{"ListDatasets/all", all, func(b []byte) error { return checkDatasets(b, wantAll) }, len(body)},
+			{"ListDatasets/group", group, func(b []byte) error { return checkDatasets(b, c.datasets) }, len(groupBody)},
+		}
+		results := []Result{b}
+		for _, s := range scenarios {
+			r, err := measure(ctx, srv.url, s.req, n, c.duration, s.check)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			r.Scenario, r.BaselineRPS, r.ResponseBytes = s.name, b.RPS, s.size
+			if b.RPS > 0 {
+				r.Ratio = round(r.RPS/b.RPS, 3)
+			}
+			results = append(results, r)
+		}
+		for _, r := range results {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// server is perso running in-process.
+type server struct {
+	url   string
+	store *sqlstore.Store
+	svc   *perso.Service
+	http  *http.Server
+}
+
+func startPerso(ctx context.Context, dsn string) (*server, error) {
+	store, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	svc, err := perso.NewService(ctx, store, perso.SystemClock{}, perso.Config{
+		Synchronous: true,
+		Quotas:      perso.Quotas{DatasetGroups: perso.Unlimited, Schemas: perso.Unlimited, TagsPerResource: 50},
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	hs := &http.Server{
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = hs.Serve(ln) }()
+	return &server{url: "http://" + ln.Addr().String(), store: store, svc: svc, http: hs}, nil
+}
+
+func (s *server) close() {
+	_ = s.http.Close()
+	_ = s.store.Close()
+}
+
+// startBaseline serves body, whatever the request, on a new loopback
+// listener.
+func startBaseline(body []byte) (*http.Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	size := strconv.Itoa(len(body))
+	hs := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			h := w.Header()
+			h.Set("Content-Type", "application/x-amz-json-1.1")
+			h.Set("Content-Length", size)
+			_, _ = w.Write(body)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	hs.Addr = ln.Addr().String()
+	go func() { _ = hs.Serve(ln) }()
+	return hs, nil
+}
+
+// schemaBodies are the schemas of the dataset types, in the order of
+// perso.DatasetTypes.
+var schemaBodies = []string{
+	`{"type":"record","name":"Interactions","namespace":"com.amazonaws.personalize.schema",
+"fields":[{"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},
+{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}`,
+	`{"type":"record","name":"Items","namespace":"com.amazonaws.personalize.schema",
+"fields":[{"name":"ITEM_ID","type":"string"},{"name":"GENRES","type":["null","string"],"categorical":true}],"version":"1.0"}`,
+	`{"type":"record","name":"Users","namespace":"com.amazonaws.personalize.schema",
+"fields":[{"name":"USER_ID","type":"string"},{"name":"AGE","type":"int"}],"version":"1.0"}`,
+	`{"type":"record","name":"Actions","namespace":"com.amazonaws.personalize.schema",
+"fields":[{"name":"ACTION_ID","type":"string"},{"name":"PRIORITY","type":"int"}],"version":"1.0"}`,
+	`{"type":"record","name":"ActionInteractions","namespace":"com.amazonaws.personalize.schema",
+"fields":[{"name":"USER_ID","type":"string"},{"name":"ACTION_ID","type":"string"},{"name":"TIMESTAMP","type":"long"},{"name":"EVENT_TYPE","type":"string"}],"version":"1.0"}`,
+}
+
+// fill creates one schema per dataset type and groups dataset groups of
+// datasets datasets each through the service, and returns the groups' ARNs.
+func fill(ctx context.Context, svc *perso.Service, prefix string, groups, datasets int) ([]string, error) {
+	scope := perso.Scope{Account: Account, Region: Region}
+	schemas := make([]string, len(perso.DatasetTypes))
+	for i, typ := range perso.DatasetTypes {
+		arn, err := svc.CreateSchema(ctx, scope, perso.CreateSchemaInput{Name: prefix + "-" + typ, Body: schemaBodies[i]})
+		if err != nil {
+			return nil, fmt.Errorf("schema %s: %w", typ, err)
+		}
+		schemas[i] = arn
+	}
+	arns := make([]string, 0, groups)
+	for g := range groups {
+		name := fmt.Sprintf("%s-%05d", prefix, g)
+		arn, err := svc.CreateDatasetGroup(ctx, scope, perso.CreateDatasetGroupInput{Name: name})
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", name, err)
+		}
+		for i, typ := range perso.DatasetTypes[:datasets] {
+			if _, err := svc.CreateDataset(ctx, scope, perso.CreateDatasetInput{
+				Name: name + "-" + typ, GroupARN: arn, DatasetType: typ, SchemaARN: schemas[i],
+			}); err != nil {
+				return nil, fmt.Errorf("dataset %s %s: %w", name, typ, err)
+			}
+		}
+		arns = append(arns, arn)
+	}
+	return arns, nil
+}
+
+// signedHeader returns the headers of a SigV4-signed ListDatasets request
+// with body to url. The signature is made once and reused: local auth mode
+// parses the Authorization header but does not check the signature or the
+// date.
+func signedHeader(ctx context.Context, url string, body []byte) (http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AmazonPersonalize.ListDatasets")
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	creds := aws.Credentials{AccessKeyID: Account, SecretAccessKey: "persobench"}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "personalize", Region, time.Now()); err != nil {
+		return nil, err
+	}
+	return req.Header, nil
+}
+
+func newClient(clients int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		MaxIdleConns:        clients,
+		MaxIdleConnsPerHost: clients,
+		DisableCompression:  true,
+		IdleConnTimeout:     time.Minute,
+	}}
+}
+
+// fetch makes one signed ListDatasets request and returns the body of its
+// 200 response.
+func fetch(ctx context.Context, url string, body []byte) ([]byte, error) {
+	h, err := signedHeader(ctx, url, body)
+	if err != nil {
+		return nil, err
+	}
+	c := newClient(1)
+	defer c.CloseIdleConnections()
+	return do(ctx, c, url, h, body, true)
+}
+
+// do sends one request and returns the response body when keep is set.
+func do(ctx context.Context, c *http.Client, url string, h http.Header, body []byte, keep bool) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = h
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || keep {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
+		}
+		return b, nil
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return nil, err
+}
+
+// checkDatasets checks that a ListDatasets response lists want datasets.
+func checkDatasets(body []byte, want int) error {
+	var out struct {
+		Datasets []json.RawMessage `json:"datasets"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return fmt.Errorf("response: %w", err)
+	}
+	if len(out.Datasets) != want {
+		return fmt.Errorf("response lists %d datasets, want %d", len(out.Datasets), want)
+	}
+	return nil
+}
+
+// measure runs clients workers sending body to url for d and returns their
+// throughput and latencies. check, if set, vets each worker's first
+// response body; a failed check aborts the measurement.
+func measure(ctx context.Context, url string, body []byte, clients int, d time.Duration, check func([]byte) error) (Result, error) {
+	type tally struct {
+		lat    []time.Duration
+		errors int
+		err    error
+	}
+	tallies := make([]tally, clients)
+	headers := make([]http.Header, clients)
+	for i := range headers {
+		h, err := signedHeader(ctx, url, body)
+		if err != nil {
+			return Result{}, err
+		}
+		headers[i] = h
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for i := range clients {
+		wg.Go(func() {
+			t := &tallies[i]
+			c := newClient(clients)
+			defer c.CloseIdleConnections()
+			t.lat = make([]time.Duration, 0, 4096)
+			first := check != nil
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if !t0.Before(deadline) {
+					return
+				}
+				b, err := do(ctx, c, url, headers[i], body, first)
+				if err != nil {
+					t.errors++
+					continue
+				}
+				t.lat = append(t.lat, time.Since(t0))
+				if first {
+					first = false
+					if err := check(b); err != nil {
+						t.err = err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	var lat []time.Duration
+	r := Result{Kind: "result", Clients: clients, Seconds: round(elapsed.Seconds(), 3)}
+	for _, t := range tallies {
+		if t.err != nil {
+			return Result{}, t.err
+		}
+		lat = append(lat, t.lat...)
+		r.Errors += t.errors
+	}
+	slices.Sort(lat)
+	r.Requests = len(lat) + r.Errors
+	r.RPS = round(float64(len(lat))/elapsed.Seconds(), 1)
+	r.P50ms = ms(percentile(lat, 50))
+	r.P99ms = ms(percentile(lat, 99))
+	return r, nil
+}
+
+// percentile returns the p-th percentile of sorted by the nearest-rank
+// method, or 0 for no values.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[max(rank, 1)-1]
+}
+
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+// cpuModel returns the first model name of /proc/cpuinfo, or "unknown".
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
