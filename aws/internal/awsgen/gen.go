@@ -103,8 +103,14 @@ func (g *generator) files() (out map[string][]byte, err error) {
 	}
 	for _, op := range g.m.Operations {
 		for _, r := range []*shapeRef{op.Input, op.Output} {
-			if r != nil && g.errorShapes[r.Shape] {
+			if r == nil {
+				continue
+			}
+			if g.errorShapes[r.Shape] {
 				return nil, fmt.Errorf("%s: shape %s is both an error and an operation's input or output", g.service, r.Shape)
+			}
+			if s, ok := g.m.Shapes[r.Shape]; !ok || s.Type != "structure" {
+				return nil, fmt.Errorf("%s: operation %s: input or output %s is not a structure of the model", g.service, op.Name, r.Shape)
 			}
 		}
 	}

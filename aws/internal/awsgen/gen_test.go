@@ -207,6 +207,7 @@ func TestGenerateRejects(t *testing.T) {
 		{"bad pattern", `"T": {"type": "string", "pattern": "(?<=a)b"}`, "pattern"},
 		{"unknown type", `"T": {"type": "document"}, "S": {"type": "structure", "members": {"d": {"shape": "T"}}}`, "unsupported type"},
 		{"missing required", `"S": {"type": "structure", "required": ["x"], "members": {}}`, "unknown member"},
+		{"bad input", `"S": {"type": "string"}`, "not a structure"},
 		{"undefined shape", `"S": {"type": "structure", "members": {"x": {"shape": "Nope"}}}`, "not defined"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,7 +216,11 @@ func TestGenerateRejects(t *testing.T) {
 			if err := os.Mkdir(svc, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			model := `{"metadata": {"apiVersion": "1", "protocol": "json", "serviceId": "Svc"}, "operations": {}, "shapes": {` + c.shapes + `}}`
+			ops := `{}`
+			if c.name == "bad input" {
+				ops = `{"Op": {"name": "Op", "http": {"method": "POST", "requestUri": "/"}, "input": {"shape": "S"}}}`
+			}
+			model := `{"metadata": {"apiVersion": "1", "protocol": "json", "serviceId": "Svc"}, "operations": ` + ops + `, "shapes": {` + c.shapes + `}}`
 			if err := os.WriteFile(filepath.Join(svc, "service-2.json"), []byte(model), 0o644); err != nil {
 				t.Fatal(err)
 			}
