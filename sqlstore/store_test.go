@@ -1,0 +1,938 @@
+package sqlstore_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/perso/perso"
+	"github.com/perso/perso/sqlstore"
+)
+
+func TestStore_SQLite(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		runSuite(t, func(t *testing.T) *sqlstore.Store {
+			return openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "sub", "perso.db"))
+		})
+	})
+	t.Run("memory", func(t *testing.T) {
+		runSuite(t, func(t *testing.T) *sqlstore.Store {
+			return openStore(t, ":memory:")
+		})
+	})
+}
+
+func TestStore_Postgres(t *testing.T) {
+	dsn := os.Getenv("PERSO_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("PERSO_TEST_POSTGRES not set: PostgreSQL suite skipped")
+	}
+	runSuite(t, func(t *testing.T) *sqlstore.Store {
+		return openStore(t, postgresSchemaDSN(t, dsn))
+	})
+}
+
+// postgresSchemaDSN creates a fresh schema, dropped when t ends, and
+// returns dsn with that schema as its search path.
+func postgresSchemaDSN(t testing.TB, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	schema := "perso_test_" + strings.ToLower(rand.Text()[:12])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("connect to PostgreSQL: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("parse DSN: %v", err)
+	}
+	q := u.Query()
+	q.Set("options", "-csearch_path="+schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func openStore(t testing.TB, dsn string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", dsn, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+var (
+	scopeA = perso.Scope{Account: "111111111111", Region: "us-east-1"}
+	scopeB = perso.Scope{Account: "222222222222", Region: "us-east-1"}
+	scopeC = perso.Scope{Account: "111111111111", Region: "eu-west-1"}
+	t0     = time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
+)
+
+func arnOf(sc perso.Scope, typ perso.ResourceType, key string) string {
+	return fmt.Sprintf("arn:aws:personalize:%s:%s:%s/%s", sc.Region, sc.Account, typ, key)
+}
+
+func newRecord(sc perso.Scope, typ perso.ResourceType, key, parent string) perso.Record {
+	return perso.Record{
+		Scope:   sc,
+		Type:    typ,
+		ARN:     arnOf(sc, typ, key),
+		Key:     key,
+		Parent:  parent,
+		Status:  "ACTIVE",
+		Created: t0,
+		Updated: t0,
+		Tags:    map[string]string{"team": "search"},
+		Data:    []byte(`{"name":"` + key + `"}`),
+	}
+}
+
+// insert inserts records in one transaction and fails the test on error.
+func insert(t testing.TB, s *sqlstore.Store, sc perso.Scope, rs ...*perso.Record) {
+	t.Helper()
+	err := s.Update(context.Background(), sc, func(tx perso.Tx) error {
+		for _, r := range rs {
+			if err := tx.Insert(context.Background(), r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+}
+
+func update(t testing.TB, s *sqlstore.Store, sc perso.Scope, fn func(tx perso.Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), sc, fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func wantKind(t testing.TB, err error, kind perso.Kind) {
+	t.Helper()
+	if !perso.IsKind(err, kind) {
+		t.Fatalf("err = %v (kind %v), want kind %v", err, perso.KindOf(err), kind)
+	}
+}
+
+func seqs(rs []perso.Record) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.Seq
+	}
+	return out
+}
+
+func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
+	ctx := context.Background()
+
+	t.Run("CRUD", func(t *testing.T) {
+		s := open(t)
+		dg := newRecord(scopeA, perso.ResourceDatasetGroup, "movies", "")
+		insert(t, s, scopeA, &dg)
+		if dg.Seq <= 0 {
+			t.Fatalf("Seq = %d, want positive", dg.Seq)
+		}
+		want := dg
+		want.Created = t0.Truncate(time.Microsecond)
+		want.Updated = want.Created
+		if !reflect.DeepEqual(dg, want) {
+			t.Fatalf("inserted record = %+v, want %+v", dg, want)
+		}
+		got, err := s.Get(ctx, scopeA, dg.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Get = %+v\nwant %+v", got, want)
+		}
+		if got.Created.Location() != time.UTC {
+			t.Errorf("Created location = %v, want UTC", got.Created.Location())
+		}
+
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			got, err := tx.GetByKey(ctx, perso.ResourceDatasetGroup, "movies")
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("GetByKey = %+v, want %+v", got, want)
+			}
+			got, err = tx.Get(ctx, dg.ARN)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Tx.Get = %+v, want %+v", got, want)
+			}
+			return nil
+		})
+
+		// Put replaces the mutable fields and keeps Seq and Created.
+		later := t0.Add(time.Hour).In(time.FixedZone("X", 3600))
+		put := dg
+		put.Key = "films"
+		put.Parent = "arn:parent"
+		put.Status = "DELETE PENDING"
+		put.Updated = later
+		put.Tags = nil
+		put.Data = []byte{}
+		put.Created = time.Time{} // ignored
+		put.Type = "ignored"
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Put(ctx, put) })
+		got, err = s.Get(ctx, scopeA, dg.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = perso.Record{Scope: scopeA, Type: perso.ResourceDatasetGroup, ARN: dg.ARN, Key: "films",
+			Parent: "arn:parent", Status: "DELETE PENDING", Seq: dg.Seq, Created: want.Created,
+			Updated: later.UTC().Truncate(time.Microsecond), Tags: map[string]string{}, Data: []byte{}}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("after Put, Get = %+v\nwant %+v", got, want)
+		}
+		if got.Data == nil || got.Tags == nil {
+			t.Fatalf("empty Data/Tags read back as nil: %#v %#v", got.Data, got.Tags)
+		}
+		// The old key is free, the new one taken.
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			if _, err := tx.GetByKey(ctx, perso.ResourceDatasetGroup, "movies"); !perso.IsKind(err, perso.KindNotFound) {
+				t.Errorf("GetByKey(old key) err = %v, want NotFound", err)
+			}
+			_, err := tx.GetByKey(ctx, perso.ResourceDatasetGroup, "films")
+			return err
+		})
+
+		// nil Data stays nil.
+		put.Data = nil
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Put(ctx, put) })
+		if got, _ = s.Get(ctx, scopeA, dg.ARN); got.Data != nil {
+			t.Fatalf("nil Data read back as %#v", got.Data)
+		}
+
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Delete(ctx, dg.ARN) })
+		_, err = s.Get(ctx, scopeA, dg.ARN)
+		wantKind(t, err, perso.KindNotFound)
+		if !strings.Contains(err.Error(), dg.ARN) {
+			t.Errorf("NotFound message %q does not name the ARN", err)
+		}
+
+		// A new record after a delete gets a larger Seq: Seq is never reused.
+		again := newRecord(scopeA, perso.ResourceDatasetGroup, "movies", "")
+		insert(t, s, scopeA, &again)
+		if again.Seq <= dg.Seq {
+			t.Fatalf("Seq after delete = %d, want > %d", again.Seq, dg.Seq)
+		}
+	})
+
+	t.Run("AlreadyExists", func(t *testing.T) {
+		s := open(t)
+		a := newRecord(scopeA, perso.ResourceDataset, "a", "")
+		b := newRecord(scopeA, perso.ResourceDataset, "b", "")
+		insert(t, s, scopeA, &a, &b)
+
+		sameARN := newRecord(scopeA, perso.ResourceDataset, "other", "")
+		sameARN.ARN = a.ARN
+		err := s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.Insert(ctx, &sameARN) })
+		wantKind(t, err, perso.KindAlreadyExists)
+
+		sameKey := newRecord(scopeA, perso.ResourceDataset, "a", "")
+		sameKey.ARN = "arn:different"
+		err = s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.Insert(ctx, &sameKey) })
+		wantKind(t, err, perso.KindAlreadyExists)
+
+		// The key is unique per type: another type may use it.
+		otherType := newRecord(scopeA, perso.ResourceSchema, "a", "")
+		insert(t, s, scopeA, &otherType)
+
+		// Put may not take another record's key.
+		b.Key = "a"
+		err = s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.Put(ctx, b) })
+		wantKind(t, err, perso.KindAlreadyExists)
+
+		// The failed transaction after a failed insert can still go on:
+		// the check came before the write.
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			dup := newRecord(scopeA, perso.ResourceDataset, "a", "")
+			if err := tx.Insert(ctx, &dup); !perso.IsKind(err, perso.KindAlreadyExists) {
+				t.Errorf("Insert(dup) = %v, want AlreadyExists", err)
+			}
+			c := newRecord(scopeA, perso.ResourceDataset, "c", "")
+			return tx.Insert(ctx, &c)
+		})
+		if _, err := s.Get(ctx, scopeA, arnOf(scopeA, perso.ResourceDataset, "c")); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := open(t)
+		_, err := s.Get(ctx, scopeA, "arn:none")
+		wantKind(t, err, perso.KindNotFound)
+		for name, fn := range map[string]func(tx perso.Tx) error{
+			"Get":      func(tx perso.Tx) error { _, err := tx.Get(ctx, "arn:none"); return err },
+			"GetByKey": func(tx perso.Tx) error { _, err := tx.GetByKey(ctx, perso.ResourceDataset, "none"); return err },
+			"Put":      func(tx perso.Tx) error { return tx.Put(ctx, newRecord(scopeA, perso.ResourceDataset, "none", "")) },
+			"Delete":   func(tx perso.Tx) error { return tx.Delete(ctx, "arn:none") },
+		} {
+			err := s.Update(ctx, scopeA, fn)
+			if !perso.IsKind(err, perso.KindNotFound) {
+				t.Errorf("%s: err = %v, want NotFound", name, err)
+			}
+		}
+	})
+
+	t.Run("ScopeIsolation", func(t *testing.T) {
+		s := open(t)
+		// The very same ARN and key in three scopes.
+		var rs [3]perso.Record
+		for i, sc := range []perso.Scope{scopeA, scopeB, scopeC} {
+			rs[i] = newRecord(scopeA, perso.ResourceDatasetGroup, "shared", "")
+			rs[i].Scope = perso.Scope{Account: "ignored", Region: "ignored"}
+			rs[i].Status = "S" + strconv.Itoa(i)
+			insert(t, s, sc, &rs[i])
+			if rs[i].Scope != sc {
+				t.Errorf("Insert set Scope %v, want the transaction's %v", rs[i].Scope, sc)
+			}
+		}
+		for i, sc := range []perso.Scope{scopeA, scopeB, scopeC} {
+			got, err := s.Get(ctx, sc, rs[0].ARN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != rs[i].Status || got.Scope != sc {
+				t.Errorf("scope %v: got %v in %v, want %v", sc, got.Status, got.Scope, rs[i].Status)
+			}
+			l, err := s.List(ctx, perso.ListQuery{Scope: sc, Type: perso.ResourceDatasetGroup})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l) != 1 || l[0].Status != rs[i].Status {
+				t.Errorf("scope %v: List = %v", sc, l)
+			}
+		}
+		_, err := s.Get(ctx, perso.Scope{Account: "333333333333", Region: "us-east-1"}, rs[0].ARN)
+		wantKind(t, err, perso.KindNotFound)
+
+		// Deleting in one scope leaves the others; the Tx's scope wins
+		// over the query's.
+		update(t, s, scopeB, func(tx perso.Tx) error {
+			n, err := tx.Count(ctx, perso.CountQuery{Scope: scopeA, Type: perso.ResourceDatasetGroup})
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				t.Errorf("Count = %d, want 1", n)
+			}
+			l, err := tx.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDatasetGroup})
+			if err != nil {
+				return err
+			}
+			if len(l) != 1 || l[0].Scope != scopeB {
+				t.Errorf("Tx.List = %v, want the record of scope B", l)
+			}
+			return tx.Delete(ctx, rs[0].ARN)
+		})
+		if _, err := s.Get(ctx, scopeB, rs[0].ARN); !perso.IsKind(err, perso.KindNotFound) {
+			t.Errorf("deleted record still in scope B: %v", err)
+		}
+		for _, sc := range []perso.Scope{scopeA, scopeC} {
+			if _, err := s.Get(ctx, sc, rs[0].ARN); err != nil {
+				t.Errorf("scope %v lost its record: %v", sc, err)
+			}
+		}
+	})
+
+	t.Run("List", func(t *testing.T) {
+		s := open(t)
+		var all []perso.Record
+		for i := range 10 {
+			r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("d%02d", i), fmt.Sprintf("arn:parent/%d", i%2))
+			insert(t, s, scopeA, &r)
+			all = append(all, r)
+		}
+		other := newRecord(scopeA, perso.ResourceSchema, "s", "arn:parent/0")
+		insert(t, s, scopeA, &other)
+
+		got, err := s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 10 {
+			t.Fatalf("List returned %d records, want 10", len(got))
+		}
+		for i, r := range got {
+			if !reflect.DeepEqual(r, all[9-i]) {
+				t.Fatalf("List[%d] = %+v, want %+v", i, r, all[9-i])
+			}
+		}
+
+		got, err = s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Parent: "arn:parent/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{all[9].Seq, all[7].Seq, all[5].Seq, all[3].Seq, all[1].Seq}; !reflect.DeepEqual(seqs(got), want) {
+			t.Fatalf("List(parent) seqs = %v, want %v", seqs(got), want)
+		}
+
+		got, err = s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Before: all[5].Seq, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{all[4].Seq, all[3].Seq, all[2].Seq}; !reflect.DeepEqual(seqs(got), want) {
+			t.Fatalf("List(before, limit) seqs = %v, want %v", seqs(got), want)
+		}
+
+		got, err = s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Parent: "arn:parent/0", Before: all[4].Seq, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{all[2].Seq, all[0].Seq}; !reflect.DeepEqual(seqs(got), want) {
+			t.Fatalf("List(parent, before) seqs = %v, want %v", seqs(got), want)
+		}
+
+		got, err = s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Before: all[0].Seq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 0 {
+			t.Fatalf("List(before oldest) = %v, want none", got)
+		}
+		got, err = s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDatasetGroup})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("List(empty type) = %v, %v", got, err)
+		}
+	})
+
+	t.Run("ListPagingStable", func(t *testing.T) {
+		s := open(t)
+		const n = 40
+		var live []perso.Record // records that exist throughout
+		var doomed []string     // records deleted while paging
+		for i := range n {
+			r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("r%03d", i), "")
+			insert(t, s, scopeA, &r)
+			if i%3 == 0 {
+				doomed = append(doomed, r.ARN)
+			} else {
+				live = append(live, r)
+			}
+		}
+		seen := map[int64]int{}
+		var before int64
+		extra := 0
+		for page := 0; ; page++ {
+			got, err := s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Before: before, Limit: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i].Seq >= got[i-1].Seq {
+					t.Fatalf("page %d not in descending Seq: %v", page, seqs(got))
+				}
+			}
+			for _, r := range got {
+				seen[r.Seq]++
+			}
+			if len(got) < 7 {
+				break
+			}
+			before = got[len(got)-1].Seq
+			// Between pages: insert new records and delete some old.
+			r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("new%03d", extra), "")
+			extra++
+			insert(t, s, scopeA, &r)
+			if len(doomed) > 0 {
+				arn := doomed[len(doomed)/2]
+				doomed = append(doomed[:len(doomed)/2], doomed[len(doomed)/2+1:]...)
+				update(t, s, scopeA, func(tx perso.Tx) error { return tx.Delete(ctx, arn) })
+			}
+		}
+		for _, r := range live {
+			if seen[r.Seq] != 1 {
+				t.Errorf("record %s (seq %d) seen %d times, want once", r.Key, r.Seq, seen[r.Seq])
+			}
+		}
+		for seq, c := range seen {
+			if c != 1 {
+				t.Errorf("seq %d seen %d times", seq, c)
+			}
+		}
+	})
+
+	t.Run("Count", func(t *testing.T) {
+		s := open(t)
+		statuses := []string{"ACTIVE", "CREATE PENDING", "CREATE FAILED", "ACTIVE"}
+		for i := range 12 {
+			r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("c%d", i), fmt.Sprintf("p%d", i%3))
+			r.Status = statuses[i%4]
+			insert(t, s, scopeA, &r)
+		}
+		other := newRecord(scopeB, perso.ResourceDataset, "x", "p0")
+		insert(t, s, scopeB, &other)
+		for _, c := range []struct {
+			q    perso.CountQuery
+			want int
+		}{
+			{perso.CountQuery{Type: perso.ResourceDataset}, 12},
+			{perso.CountQuery{Type: perso.ResourceSchema}, 0},
+			{perso.CountQuery{Type: perso.ResourceDataset, Parent: "p0"}, 4},
+			{perso.CountQuery{Type: perso.ResourceDataset, Statuses: []string{"ACTIVE"}}, 6},
+			{perso.CountQuery{Type: perso.ResourceDataset, Statuses: []string{"CREATE PENDING", "CREATE FAILED"}}, 6},
+			{perso.CountQuery{Type: perso.ResourceDataset, Parent: "p1", Statuses: []string{"ACTIVE", "CREATE FAILED"}}, 3},
+			{perso.CountQuery{Type: perso.ResourceDataset, Statuses: []string{"NOPE"}}, 0},
+		} {
+			update(t, s, scopeA, func(tx perso.Tx) error {
+				n, err := tx.Count(ctx, c.q)
+				if err != nil {
+					return err
+				}
+				if n != c.want {
+					t.Errorf("Count(%+v) = %d, want %d", c.q, n, c.want)
+				}
+				return nil
+			})
+		}
+	})
+
+	t.Run("Rollback", func(t *testing.T) {
+		s := open(t)
+		errBoom := perso.Errorf(perso.KindLimitExceeded, "boom")
+		err := s.Update(ctx, scopeA, func(tx perso.Tx) error {
+			r := newRecord(scopeA, perso.ResourceDataset, "gone", "")
+			if err := tx.Insert(ctx, &r); err != nil {
+				return err
+			}
+			// The transaction sees its own write.
+			if _, err := tx.Get(ctx, r.ARN); err != nil {
+				return err
+			}
+			if err := tx.Enqueue(ctx, &perso.Job{Kind: "k", ARN: r.ARN, RunAt: t0}); err != nil {
+				return err
+			}
+			return fmt.Errorf("wrapped: %w", errBoom)
+		})
+		var pe *perso.Error
+		if !errors.As(err, &pe) || pe != errBoom {
+			t.Fatalf("Update err = %v, want the error fn returned", err)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != "kaboom" {
+					t.Fatalf("recovered %v, want the panic of fn", p)
+				}
+			}()
+			s.Update(ctx, scopeA, func(tx perso.Tx) error {
+				r := newRecord(scopeA, perso.ResourceDataset, "gone2", "")
+				if err := tx.Insert(ctx, &r); err != nil {
+					return err
+				}
+				panic("kaboom")
+			})
+		}()
+		for _, key := range []string{"gone", "gone2"} {
+			if _, err := s.Get(ctx, scopeA, arnOf(scopeA, perso.ResourceDataset, key)); !perso.IsKind(err, perso.KindNotFound) {
+				t.Errorf("rolled-back record %s: err = %v, want NotFound", key, err)
+			}
+		}
+		if _, ok, err := s.NextRunAt(ctx); err != nil || ok {
+			t.Errorf("rolled-back job: NextRunAt ok = %v, %v", ok, err)
+		}
+		// The store still works after the panic.
+		r := newRecord(scopeA, perso.ResourceDataset, "after", "")
+		insert(t, s, scopeA, &r)
+	})
+
+	t.Run("ConcurrentQuota", func(t *testing.T) {
+		s := open(t)
+		const quota, workers, tries = 5, 8, 4
+		errQuota := perso.Errorf(perso.KindLimitExceeded, "quota")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		created := 0
+		for w := range workers {
+			wg.Go(func() {
+				for i := range tries {
+					err := s.Update(ctx, scopeA, func(tx perso.Tx) error {
+						n, err := tx.Count(ctx, perso.CountQuery{Type: perso.ResourceDatasetGroup})
+						if err != nil {
+							return err
+						}
+						if n >= quota {
+							return errQuota
+						}
+						time.Sleep(time.Millisecond) // widen the race window
+						r := newRecord(scopeA, perso.ResourceDatasetGroup, fmt.Sprintf("w%d-%d", w, i), "")
+						return tx.Insert(ctx, &r)
+					})
+					switch {
+					case err == nil:
+						mu.Lock()
+						created++
+						mu.Unlock()
+					case errors.Is(err, errQuota):
+					default:
+						t.Errorf("Update: %v", err)
+					}
+				}
+			})
+		}
+		// A writer of another scope is not held up by the quota fight.
+		wg.Go(func() {
+			r := newRecord(scopeB, perso.ResourceDatasetGroup, "b", "")
+			insert(t, s, scopeB, &r)
+		})
+		wg.Wait()
+		l, err := s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDatasetGroup})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l) != quota || created != quota {
+			t.Fatalf("%d records, %d successful Updates; want exactly the quota %d", len(l), created, quota)
+		}
+	})
+
+	t.Run("Jobs", func(t *testing.T) {
+		s := open(t)
+		if _, ok, err := s.Claim(ctx, t0, time.Minute); err != nil || ok {
+			t.Fatalf("Claim on empty queue: ok = %v, err = %v", ok, err)
+		}
+		if _, ok, err := s.NextRunAt(ctx); err != nil || ok {
+			t.Fatalf("NextRunAt on empty queue: ok = %v, err = %v", ok, err)
+		}
+		j1 := perso.Job{Kind: "import", ARN: "arn:1", Payload: []byte("p1"), RunAt: t0.Add(2 * time.Second)}
+		j2 := perso.Job{Kind: "import", ARN: "arn:2", RunAt: t0.Add(time.Second)}
+		j3 := perso.Job{Kind: "delete", ARN: "arn:3", Payload: []byte{}, RunAt: t0.Add(2 * time.Second)}
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			for _, j := range []*perso.Job{&j1, &j2} {
+				if err := tx.Enqueue(ctx, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		update(t, s, scopeB, func(tx perso.Tx) error { return tx.Enqueue(ctx, &j3) })
+		if j1.ID == 0 || j2.ID <= j1.ID || j3.ID <= j2.ID {
+			t.Fatalf("IDs %d %d %d, want increasing", j1.ID, j2.ID, j3.ID)
+		}
+		if j1.Scope != scopeA || j3.Scope != scopeB {
+			t.Fatalf("Enqueue scopes %v %v", j1.Scope, j3.Scope)
+		}
+
+		next, ok, err := s.NextRunAt(ctx)
+		if err != nil || !ok || !next.Equal(j2.RunAt) {
+			t.Fatalf("NextRunAt = %v, %v, %v; want %v", next, ok, err, j2.RunAt)
+		}
+		// Nothing due yet.
+		if _, ok, _ := s.Claim(ctx, t0, time.Minute); ok {
+			t.Fatal("claimed a job before its RunAt")
+		}
+
+		now := t0.Add(10 * time.Second)
+		lease := 30 * time.Second
+		// Earliest RunAt first, then lowest ID.
+		for i, want := range []perso.Job{j2, j1, j3} {
+			got, ok, err := s.Claim(ctx, now, lease)
+			if err != nil || !ok {
+				t.Fatalf("Claim %d: ok = %v, err = %v", i, ok, err)
+			}
+			want.Attempts = 1
+			if want.Payload == nil && i != 0 {
+				t.Fatal("test bug")
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("Claim %d = %+v\nwant %+v", i, got, want)
+			}
+		}
+		if _, ok, _ := s.Claim(ctx, now, lease); ok {
+			t.Fatal("claimed a leased job")
+		}
+		next, ok, err = s.NextRunAt(ctx)
+		if err != nil || !ok || !next.Equal(now.Add(lease)) {
+			t.Fatalf("NextRunAt with leases = %v, %v, %v; want %v", next, ok, err, now.Add(lease))
+		}
+
+		// j2's worker finishes; the others die. Completing in the wrong
+		// scope does nothing, completing twice is fine.
+		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j2.ID) })
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			if err := tx.CompleteJob(ctx, j2.ID); err != nil {
+				return err
+			}
+			return tx.CompleteJob(ctx, j2.ID)
+		})
+
+		// Not yet expired at the lease's last instant minus one, claimable at it.
+		if _, ok, _ := s.Claim(ctx, now.Add(lease-time.Microsecond), lease); ok {
+			t.Fatal("claimed a job whose lease has not run out")
+		}
+		later := now.Add(lease)
+		got, ok, err := s.Claim(ctx, later, lease)
+		if err != nil || !ok || got.ID != j1.ID || got.Attempts != 2 {
+			t.Fatalf("re-claim = %+v, %v, %v; want j1 with 2 attempts", got, ok, err)
+		}
+		got, ok, err = s.Claim(ctx, later, lease)
+		if err != nil || !ok || got.ID != j3.ID || got.Attempts != 2 {
+			t.Fatalf("re-claim = %+v, %v, %v; want j3 with 2 attempts", got, ok, err)
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j1.ID) })
+		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j3.ID) })
+		if _, ok, err := s.NextRunAt(ctx); err != nil || ok {
+			t.Fatalf("NextRunAt on drained queue: ok = %v, err = %v", ok, err)
+		}
+	})
+
+	t.Run("ConcurrentClaim", func(t *testing.T) {
+		s := open(t)
+		const jobs, claimers = 120, 4
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			for i := range jobs {
+				if err := tx.Enqueue(ctx, &perso.Job{Kind: "k", ARN: fmt.Sprint(i), RunAt: t0}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var mu sync.Mutex
+		claimed := map[int64]int{}
+		var wg sync.WaitGroup
+		for range claimers {
+			wg.Go(func() {
+				for {
+					j, ok, err := s.Claim(ctx, t0.Add(time.Second), time.Hour)
+					if err != nil {
+						t.Errorf("Claim: %v", err)
+						return
+					}
+					if !ok {
+						return
+					}
+					mu.Lock()
+					claimed[j.ID]++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(claimed) != jobs {
+			t.Errorf("%d distinct jobs claimed, want %d", len(claimed), jobs)
+		}
+		for id, n := range claimed {
+			if n != 1 {
+				t.Errorf("job %d claimed %d times", id, n)
+			}
+		}
+	})
+
+	t.Run("Secret", func(t *testing.T) {
+		s := open(t)
+		const n = 8
+		results := make([][]byte, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				v, err := s.Secret(ctx, "token-key", 32)
+				if err != nil {
+					t.Errorf("Secret: %v", err)
+				}
+				results[i] = v
+			})
+		}
+		wg.Wait()
+		for i := range results {
+			if len(results[i]) != 32 || !bytes.Equal(results[i], results[0]) {
+				t.Fatalf("concurrent first calls disagree: %x vs %x", results[i], results[0])
+			}
+		}
+		other, err := s.Secret(ctx, "other", 16)
+		if err != nil || len(other) != 16 {
+			t.Fatalf("Secret(other) = %x, %v", other, err)
+		}
+		again, err := s.Secret(ctx, "token-key", 64)
+		if err != nil || !bytes.Equal(again, results[0]) {
+			t.Fatalf("Secret changed: %x, %v", again, err)
+		}
+	})
+}
+
+func TestSQLite_Reopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "deep", "er", "perso.db")
+	s, err := sqlstore.Open(ctx, path) // a plain path, directories created
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Dialect() != "sqlite" {
+		t.Fatalf("Dialect = %q", s.Dialect())
+	}
+	secret, err := s.Secret(ctx, "k", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecord(scopeA, perso.ResourceDatasetGroup, "durable", "")
+	insert(t, s, scopeA, &r)
+	j := perso.Job{Kind: "k", ARN: r.ARN, RunAt: t0}
+	update(t, s, scopeA, func(tx perso.Tx) error { return tx.Enqueue(ctx, &j) })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Re-open twice: migrations must be idempotent.
+	for range 2 {
+		s = openStore(t, "sqlite:"+path)
+		got, err := s.Get(ctx, scopeA, r.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, r) {
+			t.Fatalf("after reopen Get = %+v, want %+v", got, r)
+		}
+		again, err := s.Secret(ctx, "k", 32)
+		if err != nil || !bytes.Equal(again, secret) {
+			t.Fatalf("secret after reopen = %x, %v; want %x", again, err, secret)
+		}
+		if next, ok, err := s.NextRunAt(ctx); err != nil || !ok || !next.Equal(j.RunAt) {
+			t.Fatalf("NextRunAt after reopen = %v, %v, %v", next, ok, err)
+		}
+		s.Close()
+	}
+}
+
+// TestSQLite_KillDashNine commits records in a child process, kills it
+// with SIGKILL while it is still writing, and checks that every record
+// the child saw committed is in the file.
+func TestSQLite_KillDashNine(t *testing.T) {
+	if path := os.Getenv("PERSO_SQLSTORE_CRASH_DB"); path != "" {
+		crashChild(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSQLite_KillDashNine$")
+	cmd.Env = append(os.Environ(), "PERSO_SQLSTORE_CRASH_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if arn, ok := strings.CutPrefix(sc.Text(), "committed "); ok {
+			acked = append(acked, arn)
+			if len(acked) == 50 {
+				break
+			}
+		}
+	}
+	cmd.Process.Kill() // SIGKILL
+	cmd.Wait()
+	if len(acked) < 50 {
+		t.Fatalf("child acknowledged only %d commits", len(acked))
+	}
+	s := openStore(t, path)
+	for _, arn := range acked {
+		if _, err := s.Get(context.Background(), scopeA, arn); err != nil {
+			t.Errorf("acknowledged record lost after kill -9: %v", err)
+		}
+	}
+}
+
+func crashChild(path string) {
+	ctx := context.Background()
+	s, err := sqlstore.Open(ctx, path)
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(2)
+	}
+	for i := 0; ; i++ {
+		r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("k%06d", i), "")
+		if err := s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.Insert(ctx, &r) }); err != nil {
+			fmt.Println("insert:", err)
+			os.Exit(2)
+		}
+		fmt.Println("committed", r.ARN)
+	}
+}
+
+func TestOpen_BadDSN(t *testing.T) {
+	if _, err := sqlstore.Open(context.Background(), ""); err == nil {
+		t.Fatal("Open(\"\") succeeded")
+	}
+}
+
+func BenchmarkStore_List(b *testing.B) {
+	ctx := context.Background()
+	s := openStore(b, filepath.Join(b.TempDir(), "bench.db"))
+	const n, parents = 5000, 10
+	for batch := 0; batch < n; batch += 500 {
+		err := s.Update(ctx, scopeA, func(tx perso.Tx) error {
+			for i := batch; i < batch+500; i++ {
+				r := newRecord(scopeA, perso.ResourceDataset, fmt.Sprintf("d%05d", i), fmt.Sprintf("arn:parent/%d", i%parents))
+				r.Data = bytes.Repeat([]byte("x"), 300)
+				if err := tx.Insert(ctx, &r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bc := range []struct {
+		name   string
+		parent string
+	}{{"all", ""}, {"parent", "arn:parent/3"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				rs, err := s.List(ctx, perso.ListQuery{Scope: scopeA, Type: perso.ResourceDataset, Parent: bc.parent, Limit: 100})
+				if err != nil || len(rs) != 100 {
+					b.Fatalf("List = %d records, %v", len(rs), err)
+				}
+			}
+		})
+	}
+}
