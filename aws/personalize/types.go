@@ -9,9 +9,9 @@ type Algorithm struct {
 	Name                        string                       `json:"name,omitempty"`
 	AlgorithmArn                string                       `json:"algorithmArn,omitempty"`
 	AlgorithmImage              *AlgorithmImage              `json:"algorithmImage,omitempty"`
-	DefaultHyperParameters      map[string]string            `json:"defaultHyperParameters,omitempty"`
+	DefaultHyperParameters      map[string]string            `json:"defaultHyperParameters,omitzero"`
 	DefaultHyperParameterRanges *DefaultHyperParameterRanges `json:"defaultHyperParameterRanges,omitempty"`
-	DefaultResourceConfig       map[string]string            `json:"defaultResourceConfig,omitempty"`
+	DefaultResourceConfig       map[string]string            `json:"defaultResourceConfig,omitzero"`
 	TrainingInputMode           string                       `json:"trainingInputMode,omitempty"`
 	RoleArn                     string                       `json:"roleArn,omitempty"`
 	CreationDateTime            *awsjson.Timestamp           `json:"creationDateTime,omitempty"`
@@ -27,7 +27,7 @@ type AlgorithmImage struct {
 // AutoMLConfig is the AutoMLConfig structure of the model.
 type AutoMLConfig struct {
 	MetricName string   `json:"metricName,omitempty"`
-	RecipeList []string `json:"recipeList,omitempty"`
+	RecipeList []string `json:"recipeList,omitzero"`
 }
 
 // AutoMLResult is the AutoMLResult structure of the model.
@@ -61,8 +61,8 @@ type BatchInferenceJob struct {
 
 // BatchInferenceJobConfig is the BatchInferenceJobConfig structure of the model.
 type BatchInferenceJobConfig struct {
-	ItemExplorationConfig map[string]string  `json:"itemExplorationConfig,omitempty"`
-	RankingInfluence      map[string]float64 `json:"rankingInfluence,omitempty"`
+	ItemExplorationConfig map[string]string  `json:"itemExplorationConfig,omitzero"`
+	RankingInfluence      map[string]float64 `json:"rankingInfluence,omitzero"`
 }
 
 // BatchInferenceJobInput is the BatchInferenceJobInput structure of the model.
@@ -140,10 +140,10 @@ type Campaign struct {
 
 // CampaignConfig is the CampaignConfig structure of the model.
 type CampaignConfig struct {
-	ItemExplorationConfig             map[string]string  `json:"itemExplorationConfig,omitempty"`
+	ItemExplorationConfig             map[string]string  `json:"itemExplorationConfig,omitzero"`
 	EnableMetadataWithRecommendations *bool              `json:"enableMetadataWithRecommendations,omitempty"`
 	SyncWithLatestSolutionVersion     *bool              `json:"syncWithLatestSolutionVersion,omitempty"`
-	RankingInfluence                  map[string]float64 `json:"rankingInfluence,omitempty"`
+	RankingInfluence                  map[string]float64 `json:"rankingInfluence,omitzero"`
 }
 
 // CampaignSummary is the CampaignSummary structure of the model.
@@ -170,7 +170,7 @@ type CampaignUpdateSummary struct {
 // CategoricalHyperParameterRange is the CategoricalHyperParameterRange structure of the model.
 type CategoricalHyperParameterRange struct {
 	Name   string   `json:"name,omitempty"`
-	Values []string `json:"values,omitempty"`
+	Values []string `json:"values,omitzero"`
 }
 
 // ContinuousHyperParameterRange is the ContinuousHyperParameterRange structure of the model.
@@ -190,7 +190,7 @@ type CreateBatchInferenceJobRequest struct {
 	JobOutput               *BatchInferenceJobOutput `json:"jobOutput,omitempty"`
 	RoleArn                 string                   `json:"roleArn,omitempty"`
 	BatchInferenceJobConfig *BatchInferenceJobConfig `json:"batchInferenceJobConfig,omitempty"`
-	Tags                    []Tag                    `json:"tags,omitempty"`
+	Tags                    []Tag                    `json:"tags,omitzero"`
 	BatchInferenceJobMode   string                   `json:"batchInferenceJobMode,omitempty"`
 	ThemeGenerationConfig   *ThemeGenerationConfig   `json:"themeGenerationConfig,omitempty"`
 }
@@ -209,7 +209,7 @@ type CreateBatchSegmentJobRequest struct {
 	JobInput           *BatchSegmentJobInput  `json:"jobInput,omitempty"`
 	JobOutput          *BatchSegmentJobOutput `json:"jobOutput,omitempty"`
 	RoleArn            string                 `json:"roleArn,omitempty"`
-	Tags               []Tag                  `json:"tags,omitempty"`
+	Tags               []Tag                  `json:"tags,omitzero"`
 }
 
 // CreateBatchSegmentJobResponse is the CreateBatchSegmentJobResponse structure of the model.
@@ -223,7 +223,7 @@ type CreateCampaignRequest struct {
 	SolutionVersionArn string          `json:"solutionVersionArn,omitempty"`
 	MinProvisionedTPS  *int32          `json:"minProvisionedTPS,omitempty"`
 	CampaignConfig     *CampaignConfig `json:"campaignConfig,omitempty"`
-	Tags               []Tag           `json:"tags,omitempty"`
+	Tags               []Tag           `json:"tags,omitzero"`
 }
 
 // CreateCampaignResponse is the CreateCampaignResponse structure of the model.
@@ -237,7 +237,7 @@ type CreateDataDeletionJobRequest struct {
 	DatasetGroupArn string      `json:"datasetGroupArn,omitempty"`
 	DataSource      *DataSource `json:"dataSource,omitempty"`
 	RoleArn         string      `json:"roleArn,omitempty"`
-	Tags            []Tag       `json:"tags,omitempty"`
+	Tags            []Tag       `json:"tags,omitzero"`
 }
 
 // CreateDataDeletionJobResponse is the CreateDataDeletionJobResponse structure of the model.
@@ -252,7 +252,7 @@ type CreateDatasetExportJobRequest struct {
 	IngestionMode string                  `json:"ingestionMode,omitempty"`
 	RoleArn       string                  `json:"roleArn,omitempty"`
 	JobOutput     *DatasetExportJobOutput `json:"jobOutput,omitempty"`
-	Tags          []Tag                   `json:"tags,omitempty"`
+	Tags          []Tag                   `json:"tags,omitzero"`
 }
 
 // CreateDatasetExportJobResponse is the CreateDatasetExportJobResponse structure of the model.
@@ -266,7 +266,7 @@ type CreateDatasetGroupRequest struct {
 	RoleArn   string `json:"roleArn,omitempty"`
 	KmsKeyArn string `json:"kmsKeyArn,omitempty"`
 	Domain    string `json:"domain,omitempty"`
-	Tags      []Tag  `json:"tags,omitempty"`
+	Tags      []Tag  `json:"tags,omitzero"`
 }
 
 // CreateDatasetGroupResponse is the CreateDatasetGroupResponse structure of the model.
@@ -281,7 +281,7 @@ type CreateDatasetImportJobRequest struct {
 	DatasetArn                    string      `json:"datasetArn,omitempty"`
 	DataSource                    *DataSource `json:"dataSource,omitempty"`
 	RoleArn                       string      `json:"roleArn,omitempty"`
-	Tags                          []Tag       `json:"tags,omitempty"`
+	Tags                          []Tag       `json:"tags,omitzero"`
 	ImportMode                    string      `json:"importMode,omitempty"`
 	PublishAttributionMetricsToS3 *bool       `json:"publishAttributionMetricsToS3,omitempty"`
 }
@@ -297,7 +297,7 @@ type CreateDatasetRequest struct {
 	SchemaArn       string `json:"schemaArn,omitempty"`
 	DatasetGroupArn string `json:"datasetGroupArn,omitempty"`
 	DatasetType     string `json:"datasetType,omitempty"`
-	Tags            []Tag  `json:"tags,omitempty"`
+	Tags            []Tag  `json:"tags,omitzero"`
 }
 
 // CreateDatasetResponse is the CreateDatasetResponse structure of the model.
@@ -309,7 +309,7 @@ type CreateDatasetResponse struct {
 type CreateEventTrackerRequest struct {
 	Name            string `json:"name,omitempty"`
 	DatasetGroupArn string `json:"datasetGroupArn,omitempty"`
-	Tags            []Tag  `json:"tags,omitempty"`
+	Tags            []Tag  `json:"tags,omitzero"`
 }
 
 // CreateEventTrackerResponse is the CreateEventTrackerResponse structure of the model.
@@ -323,7 +323,7 @@ type CreateFilterRequest struct {
 	Name             string `json:"name,omitempty"`
 	DatasetGroupArn  string `json:"datasetGroupArn,omitempty"`
 	FilterExpression string `json:"filterExpression,omitempty"`
-	Tags             []Tag  `json:"tags,omitempty"`
+	Tags             []Tag  `json:"tags,omitzero"`
 }
 
 // CreateFilterResponse is the CreateFilterResponse structure of the model.
@@ -335,7 +335,7 @@ type CreateFilterResponse struct {
 type CreateMetricAttributionRequest struct {
 	Name                string                   `json:"name,omitempty"`
 	DatasetGroupArn     string                   `json:"datasetGroupArn,omitempty"`
-	Metrics             []MetricAttribute        `json:"metrics,omitempty"`
+	Metrics             []MetricAttribute        `json:"metrics,omitzero"`
 	MetricsOutputConfig *MetricAttributionOutput `json:"metricsOutputConfig,omitempty"`
 }
 
@@ -350,7 +350,7 @@ type CreateRecommenderRequest struct {
 	DatasetGroupArn   string             `json:"datasetGroupArn,omitempty"`
 	RecipeArn         string             `json:"recipeArn,omitempty"`
 	RecommenderConfig *RecommenderConfig `json:"recommenderConfig,omitempty"`
-	Tags              []Tag              `json:"tags,omitempty"`
+	Tags              []Tag              `json:"tags,omitzero"`
 }
 
 // CreateRecommenderResponse is the CreateRecommenderResponse structure of the model.
@@ -381,7 +381,7 @@ type CreateSolutionRequest struct {
 	DatasetGroupArn          string          `json:"datasetGroupArn,omitempty"`
 	EventType                string          `json:"eventType,omitempty"`
 	SolutionConfig           *SolutionConfig `json:"solutionConfig,omitempty"`
-	Tags                     []Tag           `json:"tags,omitempty"`
+	Tags                     []Tag           `json:"tags,omitzero"`
 }
 
 // CreateSolutionResponse is the CreateSolutionResponse structure of the model.
@@ -394,7 +394,7 @@ type CreateSolutionVersionRequest struct {
 	Name         string `json:"name,omitempty"`
 	SolutionArn  string `json:"solutionArn,omitempty"`
 	TrainingMode string `json:"trainingMode,omitempty"`
-	Tags         []Tag  `json:"tags,omitempty"`
+	Tags         []Tag  `json:"tags,omitzero"`
 }
 
 // CreateSolutionVersionResponse is the CreateSolutionVersionResponse structure of the model.
@@ -566,7 +566,7 @@ type DatasetUpdateSummary struct {
 // DefaultCategoricalHyperParameterRange is the DefaultCategoricalHyperParameterRange structure of the model.
 type DefaultCategoricalHyperParameterRange struct {
 	Name      string   `json:"name,omitempty"`
-	Values    []string `json:"values,omitempty"`
+	Values    []string `json:"values,omitzero"`
 	IsTunable *bool    `json:"isTunable,omitempty"`
 }
 
@@ -580,9 +580,9 @@ type DefaultContinuousHyperParameterRange struct {
 
 // DefaultHyperParameterRanges is the DefaultHyperParameterRanges structure of the model.
 type DefaultHyperParameterRanges struct {
-	IntegerHyperParameterRanges     []DefaultIntegerHyperParameterRange     `json:"integerHyperParameterRanges,omitempty"`
-	ContinuousHyperParameterRanges  []DefaultContinuousHyperParameterRange  `json:"continuousHyperParameterRanges,omitempty"`
-	CategoricalHyperParameterRanges []DefaultCategoricalHyperParameterRange `json:"categoricalHyperParameterRanges,omitempty"`
+	IntegerHyperParameterRanges     []DefaultIntegerHyperParameterRange     `json:"integerHyperParameterRanges,omitzero"`
+	ContinuousHyperParameterRanges  []DefaultContinuousHyperParameterRange  `json:"continuousHyperParameterRanges,omitzero"`
+	CategoricalHyperParameterRanges []DefaultCategoricalHyperParameterRange `json:"categoricalHyperParameterRanges,omitzero"`
 }
 
 // DefaultIntegerHyperParameterRange is the DefaultIntegerHyperParameterRange structure of the model.
@@ -848,14 +848,14 @@ type EventTrackerSummary struct {
 
 // EventsConfig is the EventsConfig structure of the model.
 type EventsConfig struct {
-	EventParametersList []EventParameters `json:"eventParametersList,omitempty"`
+	EventParametersList []EventParameters `json:"eventParametersList,omitzero"`
 }
 
 // FeatureTransformation is the FeatureTransformation structure of the model.
 type FeatureTransformation struct {
 	Name                     string             `json:"name,omitempty"`
 	FeatureTransformationArn string             `json:"featureTransformationArn,omitempty"`
-	DefaultParameters        map[string]string  `json:"defaultParameters,omitempty"`
+	DefaultParameters        map[string]string  `json:"defaultParameters,omitzero"`
 	CreationDateTime         *awsjson.Timestamp `json:"creationDateTime,omitempty"`
 	LastUpdatedDateTime      *awsjson.Timestamp `json:"lastUpdatedDateTime,omitempty"`
 	Status                   string             `json:"status,omitempty"`
@@ -897,7 +897,7 @@ type GetSolutionMetricsRequest struct {
 // GetSolutionMetricsResponse is the GetSolutionMetricsResponse structure of the model.
 type GetSolutionMetricsResponse struct {
 	SolutionVersionArn string             `json:"solutionVersionArn,omitempty"`
-	Metrics            map[string]float64 `json:"metrics,omitempty"`
+	Metrics            map[string]float64 `json:"metrics,omitzero"`
 }
 
 // HPOConfig is the HPOConfig structure of the model.
@@ -922,9 +922,9 @@ type HPOResourceConfig struct {
 
 // HyperParameterRanges is the HyperParameterRanges structure of the model.
 type HyperParameterRanges struct {
-	IntegerHyperParameterRanges     []IntegerHyperParameterRange     `json:"integerHyperParameterRanges,omitempty"`
-	ContinuousHyperParameterRanges  []ContinuousHyperParameterRange  `json:"continuousHyperParameterRanges,omitempty"`
-	CategoricalHyperParameterRanges []CategoricalHyperParameterRange `json:"categoricalHyperParameterRanges,omitempty"`
+	IntegerHyperParameterRanges     []IntegerHyperParameterRange     `json:"integerHyperParameterRanges,omitzero"`
+	ContinuousHyperParameterRanges  []ContinuousHyperParameterRange  `json:"continuousHyperParameterRanges,omitzero"`
+	CategoricalHyperParameterRanges []CategoricalHyperParameterRange `json:"categoricalHyperParameterRanges,omitzero"`
 }
 
 // IntegerHyperParameterRange is the IntegerHyperParameterRange structure of the model.
@@ -943,7 +943,7 @@ type ListBatchInferenceJobsRequest struct {
 
 // ListBatchInferenceJobsResponse is the ListBatchInferenceJobsResponse structure of the model.
 type ListBatchInferenceJobsResponse struct {
-	BatchInferenceJobs []BatchInferenceJobSummary `json:"batchInferenceJobs,omitempty"`
+	BatchInferenceJobs []BatchInferenceJobSummary `json:"batchInferenceJobs,omitzero"`
 	NextToken          string                     `json:"nextToken,omitempty"`
 }
 
@@ -956,7 +956,7 @@ type ListBatchSegmentJobsRequest struct {
 
 // ListBatchSegmentJobsResponse is the ListBatchSegmentJobsResponse structure of the model.
 type ListBatchSegmentJobsResponse struct {
-	BatchSegmentJobs []BatchSegmentJobSummary `json:"batchSegmentJobs,omitempty"`
+	BatchSegmentJobs []BatchSegmentJobSummary `json:"batchSegmentJobs,omitzero"`
 	NextToken        string                   `json:"nextToken,omitempty"`
 }
 
@@ -969,7 +969,7 @@ type ListCampaignsRequest struct {
 
 // ListCampaignsResponse is the ListCampaignsResponse structure of the model.
 type ListCampaignsResponse struct {
-	Campaigns []CampaignSummary `json:"campaigns,omitempty"`
+	Campaigns []CampaignSummary `json:"campaigns,omitzero"`
 	NextToken string            `json:"nextToken,omitempty"`
 }
 
@@ -982,7 +982,7 @@ type ListDataDeletionJobsRequest struct {
 
 // ListDataDeletionJobsResponse is the ListDataDeletionJobsResponse structure of the model.
 type ListDataDeletionJobsResponse struct {
-	DataDeletionJobs []DataDeletionJobSummary `json:"dataDeletionJobs,omitempty"`
+	DataDeletionJobs []DataDeletionJobSummary `json:"dataDeletionJobs,omitzero"`
 	NextToken        string                   `json:"nextToken,omitempty"`
 }
 
@@ -995,7 +995,7 @@ type ListDatasetExportJobsRequest struct {
 
 // ListDatasetExportJobsResponse is the ListDatasetExportJobsResponse structure of the model.
 type ListDatasetExportJobsResponse struct {
-	DatasetExportJobs []DatasetExportJobSummary `json:"datasetExportJobs,omitempty"`
+	DatasetExportJobs []DatasetExportJobSummary `json:"datasetExportJobs,omitzero"`
 	NextToken         string                    `json:"nextToken,omitempty"`
 }
 
@@ -1007,7 +1007,7 @@ type ListDatasetGroupsRequest struct {
 
 // ListDatasetGroupsResponse is the ListDatasetGroupsResponse structure of the model.
 type ListDatasetGroupsResponse struct {
-	DatasetGroups []DatasetGroupSummary `json:"datasetGroups,omitempty"`
+	DatasetGroups []DatasetGroupSummary `json:"datasetGroups,omitzero"`
 	NextToken     string                `json:"nextToken,omitempty"`
 }
 
@@ -1020,7 +1020,7 @@ type ListDatasetImportJobsRequest struct {
 
 // ListDatasetImportJobsResponse is the ListDatasetImportJobsResponse structure of the model.
 type ListDatasetImportJobsResponse struct {
-	DatasetImportJobs []DatasetImportJobSummary `json:"datasetImportJobs,omitempty"`
+	DatasetImportJobs []DatasetImportJobSummary `json:"datasetImportJobs,omitzero"`
 	NextToken         string                    `json:"nextToken,omitempty"`
 }
 
@@ -1033,7 +1033,7 @@ type ListDatasetsRequest struct {
 
 // ListDatasetsResponse is the ListDatasetsResponse structure of the model.
 type ListDatasetsResponse struct {
-	Datasets  []DatasetSummary `json:"datasets,omitempty"`
+	Datasets  []DatasetSummary `json:"datasets,omitzero"`
 	NextToken string           `json:"nextToken,omitempty"`
 }
 
@@ -1046,7 +1046,7 @@ type ListEventTrackersRequest struct {
 
 // ListEventTrackersResponse is the ListEventTrackersResponse structure of the model.
 type ListEventTrackersResponse struct {
-	EventTrackers []EventTrackerSummary `json:"eventTrackers,omitempty"`
+	EventTrackers []EventTrackerSummary `json:"eventTrackers,omitzero"`
 	NextToken     string                `json:"nextToken,omitempty"`
 }
 
@@ -1059,7 +1059,7 @@ type ListFiltersRequest struct {
 
 // ListFiltersResponse is the ListFiltersResponse structure of the model.
 type ListFiltersResponse struct {
-	Filters   []FilterSummary `json:"Filters,omitempty"`
+	Filters   []FilterSummary `json:"Filters,omitzero"`
 	NextToken string          `json:"nextToken,omitempty"`
 }
 
@@ -1072,7 +1072,7 @@ type ListMetricAttributionMetricsRequest struct {
 
 // ListMetricAttributionMetricsResponse is the ListMetricAttributionMetricsResponse structure of the model.
 type ListMetricAttributionMetricsResponse struct {
-	Metrics   []MetricAttribute `json:"metrics,omitempty"`
+	Metrics   []MetricAttribute `json:"metrics,omitzero"`
 	NextToken string            `json:"nextToken,omitempty"`
 }
 
@@ -1085,7 +1085,7 @@ type ListMetricAttributionsRequest struct {
 
 // ListMetricAttributionsResponse is the ListMetricAttributionsResponse structure of the model.
 type ListMetricAttributionsResponse struct {
-	MetricAttributions []MetricAttributionSummary `json:"metricAttributions,omitempty"`
+	MetricAttributions []MetricAttributionSummary `json:"metricAttributions,omitzero"`
 	NextToken          string                     `json:"nextToken,omitempty"`
 }
 
@@ -1099,7 +1099,7 @@ type ListRecipesRequest struct {
 
 // ListRecipesResponse is the ListRecipesResponse structure of the model.
 type ListRecipesResponse struct {
-	Recipes   []RecipeSummary `json:"recipes,omitempty"`
+	Recipes   []RecipeSummary `json:"recipes,omitzero"`
 	NextToken string          `json:"nextToken,omitempty"`
 }
 
@@ -1112,7 +1112,7 @@ type ListRecommendersRequest struct {
 
 // ListRecommendersResponse is the ListRecommendersResponse structure of the model.
 type ListRecommendersResponse struct {
-	Recommenders []RecommenderSummary `json:"recommenders,omitempty"`
+	Recommenders []RecommenderSummary `json:"recommenders,omitzero"`
 	NextToken    string               `json:"nextToken,omitempty"`
 }
 
@@ -1124,7 +1124,7 @@ type ListSchemasRequest struct {
 
 // ListSchemasResponse is the ListSchemasResponse structure of the model.
 type ListSchemasResponse struct {
-	Schemas   []DatasetSchemaSummary `json:"schemas,omitempty"`
+	Schemas   []DatasetSchemaSummary `json:"schemas,omitzero"`
 	NextToken string                 `json:"nextToken,omitempty"`
 }
 
@@ -1137,7 +1137,7 @@ type ListSolutionVersionsRequest struct {
 
 // ListSolutionVersionsResponse is the ListSolutionVersionsResponse structure of the model.
 type ListSolutionVersionsResponse struct {
-	SolutionVersions []SolutionVersionSummary `json:"solutionVersions,omitempty"`
+	SolutionVersions []SolutionVersionSummary `json:"solutionVersions,omitzero"`
 	NextToken        string                   `json:"nextToken,omitempty"`
 }
 
@@ -1150,7 +1150,7 @@ type ListSolutionsRequest struct {
 
 // ListSolutionsResponse is the ListSolutionsResponse structure of the model.
 type ListSolutionsResponse struct {
-	Solutions []SolutionSummary `json:"solutions,omitempty"`
+	Solutions []SolutionSummary `json:"solutions,omitzero"`
 	NextToken string            `json:"nextToken,omitempty"`
 }
 
@@ -1161,7 +1161,7 @@ type ListTagsForResourceRequest struct {
 
 // ListTagsForResourceResponse is the ListTagsForResourceResponse structure of the model.
 type ListTagsForResourceResponse struct {
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // MetricAttribute is the MetricAttribute structure of the model.
@@ -1240,12 +1240,12 @@ type Recommender struct {
 	Status                  string                    `json:"status,omitempty"`
 	FailureReason           string                    `json:"failureReason,omitempty"`
 	LatestRecommenderUpdate *RecommenderUpdateSummary `json:"latestRecommenderUpdate,omitempty"`
-	ModelMetrics            map[string]float64        `json:"modelMetrics,omitempty"`
+	ModelMetrics            map[string]float64        `json:"modelMetrics,omitzero"`
 }
 
 // RecommenderConfig is the RecommenderConfig structure of the model.
 type RecommenderConfig struct {
-	ItemExplorationConfig              map[string]string   `json:"itemExplorationConfig,omitempty"`
+	ItemExplorationConfig              map[string]string   `json:"itemExplorationConfig,omitzero"`
 	MinRecommendationRequestsPerSecond *int32              `json:"minRecommendationRequestsPerSecond,omitempty"`
 	TrainingDataConfig                 *TrainingDataConfig `json:"trainingDataConfig,omitempty"`
 	EnableMetadataWithRecommendations  *bool               `json:"enableMetadataWithRecommendations,omitempty"`
@@ -1302,8 +1302,8 @@ type Solution struct {
 type SolutionConfig struct {
 	EventValueThreshold             string                 `json:"eventValueThreshold,omitempty"`
 	HpoConfig                       *HPOConfig             `json:"hpoConfig,omitempty"`
-	AlgorithmHyperParameters        map[string]string      `json:"algorithmHyperParameters,omitempty"`
-	FeatureTransformationParameters map[string]string      `json:"featureTransformationParameters,omitempty"`
+	AlgorithmHyperParameters        map[string]string      `json:"algorithmHyperParameters,omitzero"`
+	FeatureTransformationParameters map[string]string      `json:"featureTransformationParameters,omitzero"`
 	AutoMLConfig                    *AutoMLConfig          `json:"autoMLConfig,omitempty"`
 	EventsConfig                    *EventsConfig          `json:"eventsConfig,omitempty"`
 	OptimizationObjective           *OptimizationObjective `json:"optimizationObjective,omitempty"`
@@ -1405,7 +1405,7 @@ type Tag struct {
 // TagResourceRequest is the TagResourceRequest structure of the model.
 type TagResourceRequest struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
-	Tags        []Tag  `json:"tags,omitempty"`
+	Tags        []Tag  `json:"tags,omitzero"`
 }
 
 // TagResourceResponse is the TagResourceResponse structure of the model.
@@ -1419,19 +1419,19 @@ type ThemeGenerationConfig struct {
 
 // TrainingDataConfig is the TrainingDataConfig structure of the model.
 type TrainingDataConfig struct {
-	ExcludedDatasetColumns map[string][]string `json:"excludedDatasetColumns,omitempty"`
-	IncludedDatasetColumns map[string][]string `json:"includedDatasetColumns,omitempty"`
+	ExcludedDatasetColumns map[string][]string `json:"excludedDatasetColumns,omitzero"`
+	IncludedDatasetColumns map[string][]string `json:"includedDatasetColumns,omitzero"`
 }
 
 // TunedHPOParams is the TunedHPOParams structure of the model.
 type TunedHPOParams struct {
-	AlgorithmHyperParameters map[string]string `json:"algorithmHyperParameters,omitempty"`
+	AlgorithmHyperParameters map[string]string `json:"algorithmHyperParameters,omitzero"`
 }
 
 // UntagResourceRequest is the UntagResourceRequest structure of the model.
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn,omitempty"`
-	TagKeys     []string `json:"tagKeys,omitempty"`
+	TagKeys     []string `json:"tagKeys,omitzero"`
 }
 
 // UntagResourceResponse is the UntagResourceResponse structure of the model.
@@ -1464,8 +1464,8 @@ type UpdateDatasetResponse struct {
 
 // UpdateMetricAttributionRequest is the UpdateMetricAttributionRequest structure of the model.
 type UpdateMetricAttributionRequest struct {
-	AddMetrics           []MetricAttribute        `json:"addMetrics,omitempty"`
-	RemoveMetrics        []string                 `json:"removeMetrics,omitempty"`
+	AddMetrics           []MetricAttribute        `json:"addMetrics,omitzero"`
+	RemoveMetrics        []string                 `json:"removeMetrics,omitzero"`
 	MetricsOutputConfig  *MetricAttributionOutput `json:"metricsOutputConfig,omitempty"`
 	MetricAttributionArn string                   `json:"metricAttributionArn,omitempty"`
 }

@@ -19,7 +19,7 @@ type ActionInteraction struct {
 	EventType        string             `json:"eventType,omitempty"`
 	EventId          string             `json:"eventId,omitempty"`
 	RecommendationId string             `json:"recommendationId,omitempty"`
-	Impression       []string           `json:"impression,omitempty"`
+	Impression       []string           `json:"impression,omitzero"`
 	Properties       string             `json:"properties,omitempty"`
 }
 
@@ -32,7 +32,7 @@ type Event struct {
 	Properties        string             `json:"properties,omitempty"`
 	SentAt            *awsjson.Timestamp `json:"sentAt,omitempty"`
 	RecommendationId  string             `json:"recommendationId,omitempty"`
-	Impression        []string           `json:"impression,omitempty"`
+	Impression        []string           `json:"impression,omitzero"`
 	MetricAttribution *MetricAttribution `json:"metricAttribution,omitempty"`
 }
 
@@ -50,13 +50,13 @@ type MetricAttribution struct {
 // PutActionInteractionsRequest is the PutActionInteractionsRequest structure of the model.
 type PutActionInteractionsRequest struct {
 	TrackingId         string              `json:"trackingId,omitempty"`
-	ActionInteractions []ActionInteraction `json:"actionInteractions,omitempty"`
+	ActionInteractions []ActionInteraction `json:"actionInteractions,omitzero"`
 }
 
 // PutActionsRequest is the PutActionsRequest structure of the model.
 type PutActionsRequest struct {
 	DatasetArn string   `json:"datasetArn,omitempty"`
-	Actions    []Action `json:"actions,omitempty"`
+	Actions    []Action `json:"actions,omitzero"`
 }
 
 // PutEventsRequest is the PutEventsRequest structure of the model.
@@ -64,19 +64,19 @@ type PutEventsRequest struct {
 	TrackingId string  `json:"trackingId,omitempty"`
 	UserId     string  `json:"userId,omitempty"`
 	SessionId  string  `json:"sessionId,omitempty"`
-	EventList  []Event `json:"eventList,omitempty"`
+	EventList  []Event `json:"eventList,omitzero"`
 }
 
 // PutItemsRequest is the PutItemsRequest structure of the model.
 type PutItemsRequest struct {
 	DatasetArn string `json:"datasetArn,omitempty"`
-	Items      []Item `json:"items,omitempty"`
+	Items      []Item `json:"items,omitzero"`
 }
 
 // PutUsersRequest is the PutUsersRequest structure of the model.
 type PutUsersRequest struct {
 	DatasetArn string `json:"datasetArn,omitempty"`
-	Users      []User `json:"users,omitempty"`
+	Users      []User `json:"users,omitzero"`
 }
 
 // User is the User structure of the model.

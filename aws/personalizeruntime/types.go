@@ -8,29 +8,29 @@ type GetActionRecommendationsRequest struct {
 	UserId       string            `json:"userId,omitempty"`
 	NumResults   *int32            `json:"numResults,omitempty"`
 	FilterArn    string            `json:"filterArn,omitempty"`
-	FilterValues map[string]string `json:"filterValues,omitempty"`
+	FilterValues map[string]string `json:"filterValues,omitzero"`
 }
 
 // GetActionRecommendationsResponse is the GetActionRecommendationsResponse structure of the model.
 type GetActionRecommendationsResponse struct {
-	ActionList       []PredictedAction `json:"actionList,omitempty"`
+	ActionList       []PredictedAction `json:"actionList,omitzero"`
 	RecommendationId string            `json:"recommendationId,omitempty"`
 }
 
 // GetPersonalizedRankingRequest is the GetPersonalizedRankingRequest structure of the model.
 type GetPersonalizedRankingRequest struct {
 	CampaignArn     string              `json:"campaignArn,omitempty"`
-	InputList       []string            `json:"inputList,omitempty"`
+	InputList       []string            `json:"inputList,omitzero"`
 	UserId          string              `json:"userId,omitempty"`
-	Context         map[string]string   `json:"context,omitempty"`
+	Context         map[string]string   `json:"context,omitzero"`
 	FilterArn       string              `json:"filterArn,omitempty"`
-	FilterValues    map[string]string   `json:"filterValues,omitempty"`
-	MetadataColumns map[string][]string `json:"metadataColumns,omitempty"`
+	FilterValues    map[string]string   `json:"filterValues,omitzero"`
+	MetadataColumns map[string][]string `json:"metadataColumns,omitzero"`
 }
 
 // GetPersonalizedRankingResponse is the GetPersonalizedRankingResponse structure of the model.
 type GetPersonalizedRankingResponse struct {
-	PersonalizedRanking []PredictedItem `json:"personalizedRanking,omitempty"`
+	PersonalizedRanking []PredictedItem `json:"personalizedRanking,omitzero"`
 	RecommendationId    string          `json:"recommendationId,omitempty"`
 }
 
@@ -40,17 +40,17 @@ type GetRecommendationsRequest struct {
 	ItemId          string              `json:"itemId,omitempty"`
 	UserId          string              `json:"userId,omitempty"`
 	NumResults      *int32              `json:"numResults,omitempty"`
-	Context         map[string]string   `json:"context,omitempty"`
+	Context         map[string]string   `json:"context,omitzero"`
 	FilterArn       string              `json:"filterArn,omitempty"`
-	FilterValues    map[string]string   `json:"filterValues,omitempty"`
+	FilterValues    map[string]string   `json:"filterValues,omitzero"`
 	RecommenderArn  string              `json:"recommenderArn,omitempty"`
-	Promotions      []Promotion         `json:"promotions,omitempty"`
-	MetadataColumns map[string][]string `json:"metadataColumns,omitempty"`
+	Promotions      []Promotion         `json:"promotions,omitzero"`
+	MetadataColumns map[string][]string `json:"metadataColumns,omitzero"`
 }
 
 // GetRecommendationsResponse is the GetRecommendationsResponse structure of the model.
 type GetRecommendationsResponse struct {
-	ItemList         []PredictedItem `json:"itemList,omitempty"`
+	ItemList         []PredictedItem `json:"itemList,omitzero"`
 	RecommendationId string          `json:"recommendationId,omitempty"`
 }
 
@@ -65,8 +65,8 @@ type PredictedItem struct {
 	ItemId        string            `json:"itemId,omitempty"`
 	Score         *float64          `json:"score,omitempty"`
 	PromotionName string            `json:"promotionName,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
-	Reason        []string          `json:"reason,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitzero"`
+	Reason        []string          `json:"reason,omitzero"`
 }
 
 // Promotion is the Promotion structure of the model.
@@ -74,5 +74,5 @@ type Promotion struct {
 	Name                 string            `json:"name,omitempty"`
 	PercentPromotedItems *int32            `json:"percentPromotedItems,omitempty"`
 	FilterArn            string            `json:"filterArn,omitempty"`
-	FilterValues         map[string]string `json:"filterValues,omitempty"`
+	FilterValues         map[string]string `json:"filterValues,omitzero"`
 }

@@ -368,7 +368,14 @@ func (g *generator) typesData() (string, any, error) {
 			if strings.ContainsAny(m.Name, "\",` ") {
 				return "", nil, fmt.Errorf("%s.%s: member name unusable in a struct tag", name, m.Name)
 			}
-			d.Fields = append(d.Fields, fieldData{Name: f, Type: typ, Tag: "`json:\"" + m.Name + ",omitempty\"`"})
+			// Lists and maps use omitzero, not omitempty: a nil list is left
+			// out, but an empty one is sent as [] as AWS does (a listing
+			// with no items still carries its list member).
+			omit := ",omitempty"
+			if strings.HasPrefix(typ, "[]") || strings.HasPrefix(typ, "map[") {
+				omit = ",omitzero"
+			}
+			d.Fields = append(d.Fields, fieldData{Name: f, Type: typ, Tag: "`json:\"" + m.Name + omit + "\"`"})
 		}
 		structs = append(structs, d)
 	}

@@ -12,7 +12,7 @@ type ListWidgetsRequest struct {
 
 // ListWidgetsResponse is the ListWidgetsResponse structure of the model.
 type ListWidgetsResponse struct {
-	Widgets   []string `json:"Widgets,omitempty"`
+	Widgets   []string `json:"Widgets,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -37,9 +37,9 @@ type PutWidgetRequest struct {
 	Size       *int32             `json:"size,omitempty"`
 	Weight     *float64           `json:"weight,omitempty"`
 	Secret     string             `json:"secret,omitempty"`
-	Labels     map[string]string  `json:"labels,omitempty"`
-	Parts      []Part             `json:"parts,omitempty"`
-	Grid       [][]int32          `json:"grid,omitempty"`
+	Labels     map[string]string  `json:"labels,omitzero"`
+	Parts      []Part             `json:"parts,omitzero"`
+	Grid       [][]int32          `json:"grid,omitzero"`
 	Options    *Options           `json:"options,omitempty"`
 	MadeAt     *awsjson.Timestamp `json:"madeAt,omitempty"`
 	Enabled    *bool              `json:"enabled,omitempty"`
