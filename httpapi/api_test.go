@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/personalize"
@@ -180,3 +181,5 @@ func TestScopeIsolation(t *testing.T) {
 		t.Fatalf("got %s, want %s", aws.ToString(out.DatasetGroupArn), want)
 	}
 }
+
+var testTime = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
