@@ -47,7 +47,8 @@ func (p *PageTokens) Encode(query string, before int64) string {
 func (p *PageTokens) Decode(query, token string) (int64, error) {
 	invalid := Errorf(KindInvalidToken, "the nextToken is not valid for this request: pass back a token exactly as a previous call with the same parameters returned it")
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) < 2+tokenMACSize || raw[0] != tokenVersion {
+	// The decoder skips line breaks; only the canonical spelling counts.
+	if err != nil || len(raw) < 2+tokenMACSize || raw[0] != tokenVersion || base64.RawURLEncoding.EncodeToString(raw) != token {
 		return 0, invalid
 	}
 	body, sum := raw[:len(raw)-tokenMACSize], raw[len(raw)-tokenMACSize:]
