@@ -135,12 +135,8 @@ func (a *api) controlError(err error) *awsjson.Error {
 	return a.awsError(err, false)
 }
 
-// dataError maps a domain error for the runtime and events APIs, whose
-// not-found and in-use errors have statuses of their own.
-func (a *api) dataError(err error) *awsjson.Error {
-	return a.awsError(err, true)
-}
-
+// awsError maps a domain error to an AWS error. rest selects the statuses
+// of the runtime and events APIs, where not-found is 404 and in-use 409.
 func (a *api) awsError(err error, rest bool) *awsjson.Error {
 	var ae *awsjson.Error
 	if errors.As(err, &ae) {
