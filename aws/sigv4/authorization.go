@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,22 +33,37 @@ func (a Authorization) String() string {
 		", Signature=" + a.Signature
 }
 
+// AuthorizationError is the error [ParseAuthorization] returns. Its message
+// is written for the client, in the words AWS uses for
+// IncompleteSignatureException where AWS has them.
+type AuthorizationError struct {
+	Message string // what is wrong with the header
+}
+
+// Error returns the message.
+func (e *AuthorizationError) Error() string { return e.Message }
+
+// syntaxError returns an *AuthorizationError with a formatted message.
+func syntaxError(format string, args ...any) error {
+	return &AuthorizationError{Message: fmt.Sprintf(format, args...)}
+}
+
 // ParseAuthorization parses the value of a SigV4 Authorization header. It
 // checks the syntax only: the algorithm, the presence of exactly one each of
 // the Credential, SignedHeaders and Signature parameters, the shape of the
 // credential scope (five slash-separated elements ending in aws4_request, a
 // valid YYYYMMDD date, a region and service of lowercase letters, digits and
 // hyphens), lowercase signed header names and a 64-digit lowercase hex
-// signature. The error message says what is wrong in words a client can act
+// signature. The error, an [*AuthorizationError], says what is wrong in words a client can act
 // on; it never echoes the signature.
 func ParseAuthorization(h string) (Authorization, error) {
 	h = strings.TrimSpace(h)
 	algo, rest, _ := strings.Cut(h, " ")
 	if algo != Algorithm {
 		if algo == "" {
-			return Authorization{}, errors.New("Authorization header is empty.")
+			return Authorization{}, syntaxError("Authorization header is empty.")
 		}
-		return Authorization{}, fmt.Errorf("Unsupported Authorization algorithm %s; only %s is supported.", quote(algo), Algorithm)
+		return Authorization{}, syntaxError("Unsupported Authorization algorithm %s; only %s is supported.", quote(algo), Algorithm)
 	}
 	a := Authorization{Algorithm: Algorithm}
 	var cred, signed, sig string
@@ -61,7 +75,7 @@ func ParseAuthorization(h string) (Authorization, error) {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return Authorization{}, fmt.Errorf("%s not a valid key=value pair (missing equal-sign) in Authorization header.", quote(part))
+			return Authorization{}, syntaxError("%s not a valid key=value pair (missing equal-sign) in Authorization header.", quote(part))
 		}
 		var have *bool
 		switch k {
@@ -72,10 +86,10 @@ func ParseAuthorization(h string) (Authorization, error) {
 		case "Signature":
 			sig, have = v, &haveSig
 		default:
-			return Authorization{}, fmt.Errorf("Unknown parameter %s in Authorization header; want Credential, SignedHeaders and Signature.", quote(k))
+			return Authorization{}, syntaxError("Unknown parameter %s in Authorization header; want Credential, SignedHeaders and Signature.", quote(k))
 		}
 		if *have {
-			return Authorization{}, fmt.Errorf("Authorization header has more than one '%s' parameter.", k)
+			return Authorization{}, syntaxError("Authorization header has more than one '%s' parameter.", k)
 		}
 		*have = true
 	}
@@ -89,36 +103,36 @@ func ParseAuthorization(h string) (Authorization, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return Authorization{}, errors.New(strings.Join(missing, " "))
+		return Authorization{}, syntaxError("%s", strings.Join(missing, " "))
 	}
 
 	elems := strings.Split(cred, "/")
 	if len(elems) != 5 {
-		return Authorization{}, fmt.Errorf("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got %s.", quote(cred))
+		return Authorization{}, syntaxError("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got %s.", quote(cred))
 	}
 	a.AccessKeyID, a.Date, a.Region, a.Service = elems[0], elems[1], elems[2], elems[3]
 	switch {
 	case !validAccessKeyID(a.AccessKeyID):
-		return Authorization{}, fmt.Errorf("Credential should name a valid access key ID, not %s.", quote(a.AccessKeyID))
+		return Authorization{}, syntaxError("Credential should name a valid access key ID, not %s.", quote(a.AccessKeyID))
 	case !validDate(a.Date):
-		return Authorization{}, fmt.Errorf("Credential should be scoped to a valid date in the form YYYYMMDD, not %s.", quote(a.Date))
+		return Authorization{}, syntaxError("Credential should be scoped to a valid date in the form YYYYMMDD, not %s.", quote(a.Date))
 	case !validScopeName(a.Region):
-		return Authorization{}, fmt.Errorf("Credential should be scoped to a valid region, not %s.", quote(a.Region))
+		return Authorization{}, syntaxError("Credential should be scoped to a valid region, not %s.", quote(a.Region))
 	case !validScopeName(a.Service):
-		return Authorization{}, fmt.Errorf("Credential should be scoped to a valid service, not %s.", quote(a.Service))
+		return Authorization{}, syntaxError("Credential should be scoped to a valid service, not %s.", quote(a.Service))
 	case elems[4] != scopeTerminator:
-		return Authorization{}, fmt.Errorf("Credential should be scoped with a valid terminator: 'aws4_request', not %s.", quote(elems[4]))
+		return Authorization{}, syntaxError("Credential should be scoped with a valid terminator: 'aws4_request', not %s.", quote(elems[4]))
 	}
 
 	for name := range strings.SplitSeq(signed, ";") {
 		if !validHeaderName(name) {
-			return Authorization{}, fmt.Errorf("SignedHeaders must be a ';'-separated list of lowercase header names; %s is not one.", quote(name))
+			return Authorization{}, syntaxError("SignedHeaders must be a ';'-separated list of lowercase header names; %s is not one.", quote(name))
 		}
 		a.SignedHeaders = append(a.SignedHeaders, name)
 	}
 
 	if len(sig) != 64 || !isLowerHex(sig) {
-		return Authorization{}, errors.New("Signature must be 64 lowercase hexadecimal digits.")
+		return Authorization{}, syntaxError("Signature must be 64 lowercase hexadecimal digits.")
 	}
 	a.Signature = sig
 	return a, nil

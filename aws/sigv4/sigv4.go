@@ -16,6 +16,14 @@
 // the headers the client listed in SignedHeaders, so canonicalisation is the
 // SDK's, not a second implementation. Only header-based signing is
 // supported; presigned (query-string) requests count as unauthenticated.
+//
+// Known limits of strict mode: the query string is canonicalised as the Go
+// SDK does it (decoded and re-encoded), a signed content-length of 0 cannot
+// be reproduced through the SDK signer and fails, X-Amz-Security-Token is
+// signed but not validated (there is no STS), and the body must hash to
+// X-Amz-Content-Sha256 when that header is sent, so UNSIGNED-PAYLOAD is
+// refused. None of these arise with the Personalize APIs, whose requests
+// are POSTs with JSON bodies and no query.
 package sigv4
 
 import (
@@ -81,7 +89,8 @@ type Config struct {
 	// Strict turns on signature verification against Credentials.
 	Strict bool
 	// Credentials maps access key IDs to their secrets and accounts; it is
-	// consulted only when Strict is set.
+	// consulted only when Strict is set, and must not be modified while the
+	// middleware serves requests.
 	Credentials map[string]Credential
 	// Now returns the server time the X-Amz-Date skew is measured against;
 	// nil means time.Now.
@@ -124,13 +133,12 @@ func Middleware(cfg Config, next http.Handler) http.Handler {
 	if cfg.WriteError == nil {
 		cfg.WriteError = writeJSONError
 	}
-	return &middleware{cfg: cfg, next: next, signer: v4.NewSigner()}
+	return &middleware{cfg: cfg, next: next}
 }
 
 type middleware struct {
-	cfg    Config
-	next   http.Handler
-	signer *v4.Signer
+	cfg  Config
+	next http.Handler
 }
 
 // authError is a failed authentication: the HTTP status, AWS error code and
@@ -237,7 +245,7 @@ func (m *middleware) verify(r *http.Request) (Identity, *authError) {
 		return Identity{}, &authError{http.StatusBadRequest, codeShaMismatch, "The provided 'x-amz-content-sha256' header does not match what was computed."}
 	}
 
-	want, err := m.expectedSignature(r, a, cred, payloadHash, signedAt)
+	want, err := expectedSignature(r, a, cred, payloadHash, signedAt)
 	if err != nil || !hmac.Equal([]byte(want), []byte(a.Signature)) {
 		return Identity{}, &authError{http.StatusForbidden, codeInvalidSignature, msgInvalidSignature}
 	}
@@ -302,7 +310,7 @@ func readBody(r *http.Request) ([]byte, *authError) {
 //   - The path is handed over verbatim through URL.Opaque as the client
 //     sent it; the signer then escapes it once more, which is the
 //     double-escaping every AWS service except S3 expects.
-func (m *middleware) expectedSignature(r *http.Request, a *Authorization, cred Credential, payloadHash string, signedAt time.Time) (string, error) {
+func expectedSignature(r *http.Request, a *Authorization, cred Credential, payloadHash string, signedAt time.Time) (string, error) {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -346,7 +354,11 @@ func (m *middleware) expectedSignature(r *http.Request, a *Authorization, cred C
 		}
 	}
 	creds := aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: cred.SecretAccessKey}
-	if err := m.signer.SignHTTP(r.Context(), creds, req, payloadHash, a.Service, a.Region, signedAt); err != nil {
+	// A fresh signer per request: a Signer caches one derived key per
+	// region and service, checked against the access key ID and day but
+	// not the secret, and a shared one would serialise all requests on
+	// its lock as keys alternate. Deriving costs four HMACs.
+	if err := v4.NewSigner().SignHTTP(r.Context(), creds, req, payloadHash, a.Service, a.Region, signedAt); err != nil {
 		return "", err
 	}
 	got, err := ParseAuthorization(req.Header.Get("Authorization"))

@@ -326,6 +326,53 @@ func TestMiddleware_Strict(t *testing.T) {
 	})
 }
 
+// TestMiddleware_Concurrent verifies requests for several keys at once, for
+// the race detector.
+func TestMiddleware_Concurrent(t *testing.T) {
+	srv, _ := newServer(t, Config{Strict: true, Credentials: testCreds, Now: func() time.Time { return testNow }})
+	t.Run("OK", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 16 {
+			c := signedCase{body: `{"i":` + strings.Repeat("1", i+1) + `}`, region: []string{"eu-west-1", "us-east-1"}[i%2]}
+			if i%3 == 0 {
+				c.key, c.secret = otherKey, otherSecret
+			}
+			req := c.request(t, srv.URL)
+			wg.Go(func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("request %d: status %d", i, resp.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+// TestMiddleware_RawPath checks that the path verified is the one the client
+// sent even when a handler in front of the middleware rewrote r.URL.
+func TestMiddleware_RawPath(t *testing.T) {
+	var got Identity
+	h := Middleware(Config{Strict: true, Credentials: testCreds, Now: func() time.Time { return testNow }},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = FromContext(r.Context()) }))
+	srv := httptest.NewServer(http.StripPrefix("/api", h))
+	t.Cleanup(srv.Close)
+	t.Run("OK", func(t *testing.T) {
+		status, e := do(t, signedCase{path: "/api/datasets/a%20b", body: "{}"}.request(t, srv.URL))
+		if status != http.StatusOK {
+			t.Fatalf("status %d: %s %s", status, e.code, e.message)
+		}
+		if got.Account != testAccount {
+			t.Errorf("identity = %+v", got)
+		}
+	})
+}
+
 func TestMiddleware_ClockSkew(t *testing.T) {
 	now := time.Date(2026, 11, 26, 1, 30, 0, 0, time.UTC)
 	srv, _ := newServer(t, Config{Strict: true, Credentials: testCreds, Now: func() time.Time { return now }})
@@ -708,8 +755,9 @@ func TestParseAuthorization(t *testing.T) {
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := ParseAuthorization(c.h)
-				if err == nil {
-					t.Fatal("no error")
+				var ae *AuthorizationError
+				if !errors.As(err, &ae) {
+					t.Fatalf("error %v is not an *AuthorizationError", err)
 				}
 				if !strings.Contains(err.Error(), c.msg) {
 					t.Errorf("error %q does not contain %q", err, c.msg)
