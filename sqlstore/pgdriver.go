@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,7 +28,7 @@ func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pgDriverConn{conn: conn}, nil
+	return &pgDriverConn{conn: conn, checked: time.Now()}, nil
 }
 
 // Driver returns the connector's driver.
@@ -45,6 +46,8 @@ func (pgDriver) Open(name string) (driver.Conn, error) {
 
 type pgDriverConn struct {
 	conn *pgx.Conn
+	// checked is when ResetSession last knew the connection alive.
+	checked time.Time
 }
 
 var (
@@ -75,7 +78,7 @@ func (c *pgDriverConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 	// READ COMMITTED. The store asks for nothing else.
 	tx, err := c.conn.BeginTx(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, badConn(err)
 	}
 	return pgDriverTx{tx: tx}, nil
 }
@@ -83,7 +86,7 @@ func (c *pgDriverConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 func (c *pgDriverConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	tag, err := c.conn.Exec(ctx, query, pgArgs(args)...)
 	if err != nil {
-		return nil, err
+		return nil, badConn(err)
 	}
 	return pgResult(tag.RowsAffected()), nil
 }
@@ -91,7 +94,7 @@ func (c *pgDriverConn) ExecContext(ctx context.Context, query string, args []dri
 func (c *pgDriverConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := c.conn.Query(ctx, query, pgArgs(args)...)
 	if err != nil {
-		return nil, err
+		return nil, badConn(err)
 	}
 	return &pgRows{rows: rows}, nil
 }
@@ -105,11 +108,33 @@ func (c *pgDriverConn) Ping(ctx context.Context) error {
 
 func (c *pgDriverConn) IsValid() bool { return !c.conn.IsClosed() }
 
-func (c *pgDriverConn) ResetSession(context.Context) error {
+// ResetSession runs before database/sql hands out a pooled connection
+// again. A connection idle for more than a second is pinged first, so that
+// one the server has closed meanwhile (a restart, an idle timeout) is
+// replaced instead of failing the request.
+func (c *pgDriverConn) ResetSession(ctx context.Context) error {
 	if c.conn.IsClosed() {
 		return driver.ErrBadConn
 	}
+	now := time.Now()
+	if now.Sub(c.checked) > time.Second {
+		if err := c.conn.Ping(ctx); err != nil {
+			return driver.ErrBadConn
+		}
+	}
+	c.checked = now
 	return nil
+}
+
+// badConn turns an error that left the server untouched, such as a write
+// to a connection the server has closed, into driver.ErrBadConn, so that
+// database/sql retries on another connection: a restarted server then costs
+// no failed request.
+func badConn(err error) error {
+	if pgconn.SafeToRetry(err) {
+		return driver.ErrBadConn
+	}
+	return err
 }
 
 func pgArgs(args []driver.NamedValue) []any {

@@ -45,6 +45,58 @@ func TestStore_Postgres(t *testing.T) {
 	runSuite(t, func(t *testing.T) *sqlstore.Store {
 		return openStore(t, postgresSchemaDSN(t, dsn))
 	})
+	t.Run("ConcurrentOpen", func(t *testing.T) {
+		testConcurrentOpen(t, postgresSchemaDSN(t, dsn), "postgres")
+	})
+	t.Run("PostgresqlScheme", func(t *testing.T) {
+		u := postgresSchemaDSN(t, dsn)
+		s := openStore(t, "postgresql://"+strings.SplitN(u, "://", 2)[1])
+		if s.Dialect() != "postgres" {
+			t.Fatalf("Dialect = %q", s.Dialect())
+		}
+	})
+}
+
+// testConcurrentOpen opens dsn from several goroutines at once, as
+// replicas starting together do: every Open must succeed, migrating once,
+// and all must see one database.
+func testConcurrentOpen(t *testing.T, dsn, dialect string) {
+	const n = 6
+	stores := make([]*sqlstore.Store, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			s, err := sqlstore.Open(context.Background(), dsn)
+			if err != nil {
+				t.Errorf("Open %d: %v", i, err)
+				return
+			}
+			stores[i] = s
+		})
+	}
+	wg.Wait()
+	for _, s := range stores {
+		if s != nil {
+			t.Cleanup(func() { s.Close() })
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	if stores[0].Dialect() != dialect {
+		t.Fatalf("Dialect = %q, want %q", stores[0].Dialect(), dialect)
+	}
+	r := newRecord(scopeA, perso.ResourceDatasetGroup, "shared", "")
+	insert(t, stores[0], scopeA, &r)
+	for i, s := range stores {
+		if _, err := s.Get(context.Background(), scopeA, r.ARN); err != nil {
+			t.Errorf("store %d: %v", i, err)
+		}
+	}
+}
+
+func TestSQLite_ConcurrentOpen(t *testing.T) {
+	testConcurrentOpen(t, filepath.Join(t.TempDir(), "perso.db"), "sqlite")
 }
 
 // postgresSchemaDSN creates a fresh schema, dropped when t ends, and
