@@ -133,6 +133,9 @@ func (t *tx) Insert(ctx context.Context, r *perso.Record) error {
 	return nil
 }
 
+// Put replaces the Key, Parent, Status, Updated, Tags and Data of the
+// record with r's ARN in the transaction's scope; its Type, Seq and
+// Created stay as they are.
 func (t *tx) Put(ctx context.Context, r perso.Record) error {
 	var typ, key string
 	err := t.tx.QueryRowContext(ctx, `SELECT type, key FROM records WHERE account = $1 AND region = $2 AND arn = $3`,
@@ -163,7 +166,7 @@ func (t *tx) Put(ctx context.Context, r perso.Record) error {
 		t.scope.Account, t.scope.Region, r.ARN)
 	if err != nil {
 		if t.d.isUniqueViolation(err) {
-			return keyTaken(perso.ResourceType(typ), r.Key, "(unknown)")
+			return perso.Errorf(perso.KindAlreadyExists, "%s %q already exists", typ, r.Key)
 		}
 		return fmt.Errorf("sqlstore: update record: %w", err)
 	}
