@@ -213,10 +213,10 @@ func (s *Service) RunJob(ctx context.Context, job Job) error {
 			if err := s.advance(ctx, tx, job.ARN); err != nil {
 				return err
 			}
-			return tx.CompleteJob(ctx, job.ID)
+			return tx.CompleteJob(ctx, job)
 		})
 	default:
-		return s.update(ctx, job.Scope, func(tx Tx) error { return tx.CompleteJob(ctx, job.ID) })
+		return s.update(ctx, job.Scope, func(tx Tx) error { return tx.CompleteJob(ctx, job) })
 	}
 }
 

@@ -2,6 +2,7 @@ package perso
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -85,13 +86,19 @@ type Job struct {
 }
 
 // Store is the durable metadata store and job queue.
+//
+// ARNs are unique within a scope. Times are kept to the microsecond and read
+// back in UTC; Tags read back as a non-nil map; Data and Payload read back
+// exactly as written.
 type Store interface {
 	// Get returns the record with the given ARN in scope, or a NotFound error.
 	Get(ctx context.Context, scope Scope, arn string) (Record, error)
 	// List returns the records that match q, by descending Seq.
 	List(ctx context.Context, q ListQuery) ([]Record, error)
 	// Update runs fn in a transaction that excludes every other writer of
-	// the same scope, and commits it if fn returns nil.
+	// the same scope, and commits it if fn returns nil; fn's error is
+	// returned unchanged. fn must use only the Tx it is given: calling the
+	// Store from inside it may wait forever for the transaction's own lock.
 	Update(ctx context.Context, scope Scope, fn func(Tx) error) error
 	// Claim leases the due job with the earliest RunAt (ties: lowest ID)
 	// that is not leased at now, for lease, and returns it with Attempts
@@ -107,6 +114,10 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// ErrLeaseLost is returned by Tx.CompleteJob for a job whose lease has
+// passed to another claim.
+var ErrLeaseLost = errors.New("the job's lease ran out and it was claimed again")
 
 // Tx is a write transaction on one scope. Reads see the transaction's own
 // writes. Every method acts on the transaction's scope: the Scope of a query
@@ -128,7 +139,10 @@ type Tx interface {
 	Delete(ctx context.Context, arn string) error
 	// Enqueue adds a job to the queue and sets its ID.
 	Enqueue(ctx context.Context, j *Job) error
-	// CompleteJob removes a job from the queue; removing a job that is
-	// gone is not an error.
-	CompleteJob(ctx context.Context, id int64) error
+	// CompleteJob removes a claimed job from the queue. It answers
+	// ErrLeaseLost, and the caller must roll back, when the job is gone or
+	// has been claimed again since (its Attempts changed): the lease ran
+	// out and another worker owns the job now. This fencing keeps a slow
+	// worker from committing work a second time.
+	CompleteJob(ctx context.Context, job Job) error
 }

@@ -741,14 +741,16 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		}
 
 		// j2's worker finishes; the others die. Completing in the wrong
-		// scope does nothing, completing twice is fine.
-		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j2.ID) })
-		update(t, s, scopeA, func(tx perso.Tx) error {
-			if err := tx.CompleteJob(ctx, j2.ID); err != nil {
-				return err
-			}
-			return tx.CompleteJob(ctx, j2.ID)
-		})
+		// scope, or a second time, answers ErrLeaseLost and changes nothing.
+		claimed2 := j2
+		claimed2.Attempts = 1
+		if err := s.Update(ctx, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, claimed2) }); !errors.Is(err, perso.ErrLeaseLost) {
+			t.Fatalf("CompleteJob in another scope = %v, want ErrLeaseLost", err)
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, claimed2) })
+		if err := s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, claimed2) }); !errors.Is(err, perso.ErrLeaseLost) {
+			t.Fatalf("second CompleteJob = %v, want ErrLeaseLost", err)
+		}
 
 		// Not yet expired at the lease's last instant minus one, claimable at it.
 		if _, ok, _ := s.Claim(ctx, now.Add(lease-time.Microsecond), lease); ok {
@@ -763,8 +765,15 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		if err != nil || !ok || got.ID != j3.ID || got.Attempts != 2 {
 			t.Fatalf("re-claim = %+v, %v, %v; want j3 with 2 attempts", got, ok, err)
 		}
-		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j1.ID) })
-		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j3.ID) })
+		// The first claim of j1 lost its lease: its worker cannot complete it.
+		stale := j1
+		stale.Attempts = 1
+		if err := s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, stale) }); !errors.Is(err, perso.ErrLeaseLost) {
+			t.Fatalf("CompleteJob with a lost lease = %v, want ErrLeaseLost", err)
+		}
+		j1.Attempts, j3.Attempts = 2, 2
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j1) })
+		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j3) })
 		if _, ok, err := s.NextRunAt(ctx); err != nil || ok {
 			t.Fatalf("NextRunAt on drained queue: ok = %v, err = %v", ok, err)
 		}

@@ -207,13 +207,21 @@ func (t *tx) Enqueue(ctx context.Context, j *perso.Job) error {
 	return nil
 }
 
-// CompleteJob removes the job with the given ID if it belongs to the
-// transaction's scope; a job of another scope is left alone, as if gone.
-func (t *tx) CompleteJob(ctx context.Context, id int64) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND account = $2 AND region = $3`,
-		id, t.scope.Account, t.scope.Region)
+// CompleteJob removes the job if it belongs to the transaction's scope and
+// has not been claimed again since job was claimed; otherwise it answers
+// perso.ErrLeaseLost.
+func (t *tx) CompleteJob(ctx context.Context, job perso.Job) error {
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND attempts = $2 AND account = $3 AND region = $4`,
+		job.ID, job.Attempts, t.scope.Account, t.scope.Region)
 	if err != nil {
 		return fmt.Errorf("sqlstore: complete job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: complete job: %w", err)
+	}
+	if n == 0 {
+		return perso.ErrLeaseLost
 	}
 	return nil
 }

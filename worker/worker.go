@@ -7,6 +7,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -100,7 +101,10 @@ func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	if err := r.service.RunJob(ctx, job); err != nil {
+	if err := r.service.RunJob(ctx, job); errors.Is(err, perso.ErrLeaseLost) {
+		r.log.Warn("job took longer than its lease and was handed to another worker; its work was rolled back", "kind", job.Kind, "arn", job.ARN)
+		return true, nil
+	} else if err != nil {
 		r.log.Error("job failed; it will be retried", "kind", job.Kind, "arn", job.ARN, "attempt", job.Attempts, "err", err)
 		return true, nil
 	}
