@@ -48,6 +48,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,7 +87,12 @@ type config struct {
 	out        string
 	database   string
 	cpuprofile string
+	scenarios  map[string]bool
 }
+
+// scenarioNames are the scenarios in the order they run at each
+// concurrency.
+var scenarioNames = []string{"baseline", "ListDatasets/all", "ListDatasets/group"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -99,8 +105,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.out, "out", "-", `file to write the JSON lines to; "-" is stdout`)
 	fs.StringVar(&c.database, "database", "", "store: postgres://... (use a scratch database) or sqlite:<path>; default SQLite in a temporary directory")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurement phase (not the fill) to this file")
+	only := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run, e.g. ListDatasets/all alone to profile it; ratios need baseline")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.scenarios = map[string]bool{}
+	for _, f := range strings.Split(*only, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(scenarioNames, f) {
+			return c, fmt.Errorf("-scenarios: unknown scenario %q; want some of %s", f, strings.Join(scenarioNames, ", "))
+		}
+		c.scenarios[f] = true
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -159,12 +174,16 @@ type Result struct {
 	RPS      float64 `json:"rps"`
 	P50ms    float64 `json:"p50_ms"`
 	P99ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
 	// BaselineRPS is the bare handler's throughput at the same concurrency.
 	BaselineRPS float64 `json:"baseline_rps"`
 	// Ratio is RPS / BaselineRPS.
-	Ratio         float64 `json:"ratio"`
-	Errors        int     `json:"errors"`
-	ResponseBytes int     `json:"response_bytes"`
+	Ratio  float64 `json:"ratio"`
+	Errors int     `json:"errors"`
+	// Dials is the number of connections the workers opened: one per
+	// worker unless connections were lost.
+	Dials         int64 `json:"dials"`
+	ResponseBytes int   `json:"response_bytes"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -261,11 +280,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	for _, n := range c.clients {
-		b, err := measure(ctx, baseURL, all, n, c.duration, nil)
-		if err != nil {
-			return err
+		var results []Result
+		var b Result
+		if c.scenarios["baseline"] {
+			b, err = measure(ctx, baseURL, all, n, c.duration, nil)
+			if err != nil {
+				return err
+			}
+			b.Scenario, b.BaselineRPS, b.Ratio, b.ResponseBytes = "baseline", b.RPS, 1, len(body)
+			results = append(results, b)
 		}
-		b.Scenario, b.BaselineRPS, b.Ratio, b.ResponseBytes = "baseline", b.RPS, 1, len(body)
 		scenarios := []struct {
 			name  string
 			req   []byte
@@ -275,8 +299,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			{"ListDatasets/all", all, func(b []byte) error { return checkDatasets(b, wantAll) }, len(body)},
 			{"ListDatasets/group", group, func(b []byte) error { return checkDatasets(b, c.datasets) }, len(groupBody)},
 		}
-		results := []Result{b}
 		for _, s := range scenarios {
+			if !c.scenarios[s.name] {
+				continue
+			}
 			r, err := measure(ctx, srv.url, s.req, n, c.duration, s.check)
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
@@ -427,8 +453,17 @@ func signedHeader(ctx context.Context, url string, body []byte) (http.Header, er
 	return req.Header, nil
 }
 
-func newClient(clients int) *http.Client {
+// newClient returns a keep-alive client that counts its dials in dials,
+// if not nil.
+func newClient(clients int, dials *atomic.Int64) *http.Client {
+	var d net.Dialer
 	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials != nil {
+				dials.Add(1)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
 		MaxIdleConns:        clients,
 		MaxIdleConnsPerHost: clients,
 		DisableCompression:  true,
@@ -443,7 +478,7 @@ func fetch(ctx context.Context, url string, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newClient(1)
+	c := newClient(1, nil)
 	defer c.CloseIdleConnections()
 	return do(ctx, c, url, h, body, true)
 }
@@ -507,12 +542,13 @@ func measure(ctx context.Context, url string, body []byte, clients int, d time.D
 		headers[i] = h
 	}
 	var wg sync.WaitGroup
+	var dials atomic.Int64
 	start := time.Now()
 	deadline := start.Add(d)
 	for i := range clients {
 		wg.Go(func() {
 			t := &tallies[i]
-			c := newClient(clients)
+			c := newClient(clients, &dials)
 			defer c.CloseIdleConnections()
 			t.lat = make([]time.Duration, 0, 4096)
 			first := check != nil
@@ -543,7 +579,7 @@ func measure(ctx context.Context, url string, body []byte, clients int, d time.D
 		return Result{}, err
 	}
 	var lat []time.Duration
-	r := Result{Kind: "result", Clients: clients, Seconds: round(elapsed.Seconds(), 3)}
+	r := Result{Kind: "result", Clients: clients, Seconds: round(elapsed.Seconds(), 3), Dials: dials.Load()}
 	for _, t := range tallies {
 		if t.err != nil {
 			return Result{}, t.err
@@ -556,6 +592,7 @@ func measure(ctx context.Context, url string, body []byte, clients int, d time.D
 	r.RPS = round(float64(len(lat))/elapsed.Seconds(), 1)
 	r.P50ms = ms(percentile(lat, 50))
 	r.P99ms = ms(percentile(lat, 99))
+	r.MaxMs = ms(percentile(lat, 100))
 	return r, nil
 }
 
