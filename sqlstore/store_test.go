@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/perso/perso"
+	"github.com/perso/perso/internal/pgtest"
 	"github.com/perso/perso/sqlstore"
 )
 
@@ -101,38 +98,7 @@ func TestSQLite_ConcurrentOpen(t *testing.T) {
 
 // postgresSchemaDSN creates a fresh schema, dropped when t ends, and
 // returns dsn with that schema as its search path.
-func postgresSchemaDSN(t testing.TB, dsn string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
-	}
-	defer conn.Close(ctx)
-	schema := "perso_test_" + strings.ToLower(rand.Text()[:12])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("connect to PostgreSQL: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse DSN: %v", err)
-	}
-	q := u.Query()
-	q.Set("options", "-csearch_path="+schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresSchemaDSN(t testing.TB, dsn string) string { return pgtest.SchemaDSN(t, dsn) }
 
 func openStore(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()

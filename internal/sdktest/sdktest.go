@@ -24,9 +24,15 @@ import (
 	"github.com/perso/perso"
 	"github.com/perso/perso/aws/sigv4"
 	"github.com/perso/perso/httpapi"
+	"github.com/perso/perso/internal/pgtest"
 	"github.com/perso/perso/sqlstore"
 	"github.com/perso/perso/worker"
 )
+
+// EnvBackend is the environment variable that moves every SDK test server
+// to PostgreSQL (value "postgres", with the server named by
+// PERSO_TEST_POSTGRES), so the whole SDK suite runs on either store.
+const EnvBackend = "PERSO_TEST_BACKEND"
 
 // Options tune a test server.
 type Options struct {
@@ -34,7 +40,8 @@ type Options struct {
 	Config perso.Config
 	// Auth configures SigV4; the zero value is local mode.
 	Auth sigv4.Config
-	// DSN names the store; "" uses a new SQLite file in t.TempDir().
+	// DSN names the store; "" uses a new SQLite file in t.TempDir(), or a
+	// fresh PostgreSQL schema when EnvBackend is "postgres".
 	DSN string
 	// NoWorker leaves the job queue unattended, so resources stay in their
 	// first status until the test runs jobs itself through Runner.
@@ -56,6 +63,9 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dsn := opts.DSN
+	if dsn == "" && os.Getenv(EnvBackend) == "postgres" {
+		dsn = pgtest.SchemaDSN(t, pgtest.DSN(t))
+	}
 	if dsn == "" {
 		dsn = "sqlite:" + filepath.Join(t.TempDir(), "perso.db")
 	}
