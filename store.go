@@ -85,6 +85,13 @@ type Job struct {
 	Attempts int
 }
 
+// Row is one record streamed into a dataset: its fields in Data, encoded
+// by this package, and its place in the dataset's stream in Seq.
+type Row struct {
+	Seq  int64
+	Data []byte
+}
+
 // Store is the durable metadata store and job queue.
 //
 // ARNs are unique within a scope. Times are kept to the microsecond and read
@@ -93,8 +100,14 @@ type Job struct {
 type Store interface {
 	// Get returns the record with the given ARN in scope, or a NotFound error.
 	Get(ctx context.Context, scope Scope, arn string) (Record, error)
+	// GetByKey returns the record of type t with key k in scope, or
+	// NotFound.
+	GetByKey(ctx context.Context, scope Scope, t ResourceType, key string) (Record, error)
 	// List returns the records that match q, by descending Seq.
 	List(ctx context.Context, q ListQuery) ([]Record, error)
+	// ScanRows returns up to limit rows streamed into the dataset with the
+	// given ARN whose Seq is greater than after, by ascending Seq.
+	ScanRows(ctx context.Context, scope Scope, dataset string, after int64, limit int) ([]Row, error)
 	// Update runs fn in a transaction that excludes every other writer of
 	// the same scope, and commits it if fn returns nil; fn's error is
 	// returned unchanged. fn must use only the Tx it is given: calling the
@@ -137,6 +150,12 @@ type Tx interface {
 	Put(ctx context.Context, r Record) error
 	// Delete removes the record with the ARN; NotFound if there is none.
 	Delete(ctx context.Context, arn string) error
+	// AppendRows stores rows streamed into a dataset, in order, and sets
+	// their Seq.
+	AppendRows(ctx context.Context, dataset string, rows []Row) error
+	// DeleteRows removes the dataset's rows with Seq at most through, or
+	// all of them when through is negative.
+	DeleteRows(ctx context.Context, dataset string, through int64) error
 	// Enqueue adds a job to the queue and sets its ID.
 	Enqueue(ctx context.Context, j *Job) error
 	// CompleteJob removes a claimed job from the queue. It answers

@@ -229,6 +229,38 @@ func (s *Store) Get(ctx context.Context, scope perso.Scope, arn string) (perso.R
 	return getRecord(ctx, s.r, scope, arn)
 }
 
+// GetByKey returns the record of type typ with the key in scope.
+func (s *Store) GetByKey(ctx context.Context, scope perso.Scope, typ perso.ResourceType, key string) (perso.Record, error) {
+	return getRecordByKey(ctx, s.r, scope, typ, key)
+}
+
+// ScanRows returns up to limit rows of the dataset after Seq after, by
+// ascending Seq.
+func (s *Store) ScanRows(ctx context.Context, scope perso.Scope, dataset string, after int64, limit int) ([]perso.Row, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, data FROM rows
+		WHERE account = $1 AND region = $2 AND dataset = $3 AND seq > $4 ORDER BY seq LIMIT $5`,
+		scope.Account, scope.Region, dataset, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: scan rows: %w", err)
+	}
+	defer rows.Close()
+	var out []perso.Row
+	for rows.Next() {
+		var r perso.Row
+		if err := rows.Scan(&r.Seq, &r.Data); err != nil {
+			return nil, fmt.Errorf("sqlstore: scan rows: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: scan rows: %w", err)
+	}
+	return out, nil
+}
+
 // List returns the records that match q, by descending Seq.
 func (s *Store) List(ctx context.Context, q perso.ListQuery) ([]perso.Record, error) {
 	return listRecords(ctx, s.r, q.Scope, q)
@@ -375,6 +407,19 @@ func scanRecord(sc interface{ Scan(...any) error }) (perso.Record, error) {
 	}
 	if r.Tags == nil { // the stored JSON was null
 		r.Tags = map[string]string{}
+	}
+	return r, nil
+}
+
+func getRecordByKey(ctx context.Context, q querier, scope perso.Scope, typ perso.ResourceType, key string) (perso.Record, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+` FROM records
+		WHERE account = $1 AND region = $2 AND type = $3 AND key = $4`,
+		scope.Account, scope.Region, string(typ), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return perso.Record{}, perso.Errorf(perso.KindNotFound, "%s %q does not exist", typ, key)
+	}
+	if err != nil {
+		return perso.Record{}, fmt.Errorf("sqlstore: get record by key: %w", err)
 	}
 	return r, nil
 }

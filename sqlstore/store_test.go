@@ -787,6 +787,72 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		}
 	})
 
+	t.Run("Rows", func(t *testing.T) {
+		s := open(t)
+		ds := "arn:aws:personalize:us-east-1:111111111111:dataset/g/INTERACTIONS"
+		var rows []perso.Row
+		for i := 0; i < 25; i++ {
+			rows = append(rows, perso.Row{Data: []byte(fmt.Sprintf(`{"n":%d}`, i))})
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.AppendRows(ctx, ds, rows[:10]) })
+		update(t, s, scopeB, func(tx perso.Tx) error { return tx.AppendRows(ctx, ds, []perso.Row{{Data: []byte("other scope")}}) })
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.AppendRows(ctx, ds, rows[10:]) })
+		for i := 1; i < len(rows); i++ {
+			if rows[i].Seq <= rows[i-1].Seq {
+				t.Fatalf("Seq not increasing: %d then %d", rows[i-1].Seq, rows[i].Seq)
+			}
+		}
+		// A failed transaction appends nothing.
+		boom := errors.New("boom")
+		if err := s.Update(ctx, scopeA, func(tx perso.Tx) error {
+			if err := tx.AppendRows(ctx, ds, []perso.Row{{Data: []byte("lost")}}); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("Update = %v", err)
+		}
+		var got []perso.Row
+		for after := int64(0); ; {
+			page, err := s.ScanRows(ctx, scopeA, ds, after, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page...)
+			after = page[len(page)-1].Seq
+		}
+		if !reflect.DeepEqual(got, rows) {
+			t.Fatalf("ScanRows = %d rows, want the %d appended in order", len(got), len(rows))
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.DeleteRows(ctx, ds, rows[9].Seq) })
+		got, err := s.ScanRows(ctx, scopeA, ds, 0, 100)
+		if err != nil || len(got) != 15 || got[0].Seq != rows[10].Seq {
+			t.Fatalf("after DeleteRows: %d rows, %v", len(got), err)
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.DeleteRows(ctx, ds, -1) })
+		if got, _ := s.ScanRows(ctx, scopeA, ds, 0, 100); len(got) != 0 {
+			t.Fatalf("after deleting all: %d rows", len(got))
+		}
+		if got, _ := s.ScanRows(ctx, scopeB, ds, 0, 100); len(got) != 1 || string(got[0].Data) != "other scope" {
+			t.Fatalf("other scope's rows = %v", got)
+		}
+	})
+
+	t.Run("GetByKey", func(t *testing.T) {
+		s := open(t)
+		dg := newRecord(scopeA, perso.ResourceDatasetGroup, "movies", "")
+		insert(t, s, scopeA, &dg)
+		got, err := s.GetByKey(ctx, scopeA, perso.ResourceDatasetGroup, dg.Key)
+		if err != nil || got.ARN != dg.ARN {
+			t.Fatalf("GetByKey = %+v, %v", got, err)
+		}
+		_, err = s.GetByKey(ctx, scopeB, perso.ResourceDatasetGroup, dg.Key)
+		wantKind(t, err, perso.KindNotFound)
+	})
+
 	t.Run("Secret", func(t *testing.T) {
 		s := open(t)
 		const n = 8

@@ -25,16 +25,37 @@ func (t *tx) Get(ctx context.Context, arn string) (perso.Record, error) {
 }
 
 func (t *tx) GetByKey(ctx context.Context, typ perso.ResourceType, key string) (perso.Record, error) {
-	r, err := scanRecord(t.tx.QueryRowContext(ctx, `SELECT `+recordCols+` FROM records
-		WHERE account = $1 AND region = $2 AND type = $3 AND key = $4`,
-		t.scope.Account, t.scope.Region, string(typ), key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return perso.Record{}, perso.Errorf(perso.KindNotFound, "%s %q does not exist", typ, key)
+	return getRecordByKey(ctx, t.tx, t.scope, typ, key)
+}
+
+// AppendRows inserts the rows in order and sets their Seq.
+func (t *tx) AppendRows(ctx context.Context, dataset string, rows []perso.Row) error {
+	for i := range rows {
+		if rows[i].Data == nil {
+			rows[i].Data = []byte{}
+		}
+		err := t.tx.QueryRowContext(ctx, `INSERT INTO rows (account, region, dataset, data) VALUES ($1, $2, $3, $4) RETURNING seq`,
+			t.scope.Account, t.scope.Region, dataset, rows[i].Data).Scan(&rows[i].Seq)
+		if err != nil {
+			return fmt.Errorf("sqlstore: append row: %w", err)
+		}
 	}
-	if err != nil {
-		return perso.Record{}, fmt.Errorf("sqlstore: get record by key: %w", err)
+	return nil
+}
+
+// DeleteRows removes the dataset's rows up to and including Seq through,
+// or all of them when through is negative.
+func (t *tx) DeleteRows(ctx context.Context, dataset string, through int64) error {
+	q := `DELETE FROM rows WHERE account = $1 AND region = $2 AND dataset = $3`
+	args := []any{t.scope.Account, t.scope.Region, dataset}
+	if through >= 0 {
+		q += ` AND seq <= $4`
+		args = append(args, through)
 	}
-	return r, nil
+	if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("sqlstore: delete rows: %w", err)
+	}
+	return nil
 }
 
 func (t *tx) List(ctx context.Context, q perso.ListQuery) ([]perso.Record, error) {
