@@ -77,7 +77,16 @@ func (s *Service) DescribeDataset(ctx context.Context, scope Scope, arn string) 
 	if err != nil {
 		return Dataset{}, err
 	}
-	return datasetFrom(r)
+	d, err := datasetFrom(r)
+	if err != nil {
+		return Dataset{}, err
+	}
+	if d.DatasetType == "Interactions" || d.DatasetType == "Action_Interactions" {
+		if d.TrackingID, err = s.groupTrackingID(ctx, scope, d.GroupARN); err != nil {
+			return Dataset{}, err
+		}
+	}
+	return d, nil
 }
 
 // ListDatasets returns one page of the datasets of a dataset group, or of

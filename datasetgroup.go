@@ -83,12 +83,20 @@ func (s *Service) DeleteDatasetGroup(ctx context.Context, scope Scope, arn strin
 		if err := deletable(arn, r.Status); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, CountQuery{Type: ResourceDataset, Parent: arn})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return Errorf(KindInUse, "Dataset group %s still has %d %s; delete them first.", arn, n, plural(n, "dataset", "datasets"))
+		for _, child := range []struct {
+			t         ResourceType
+			one, many string
+		}{
+			{ResourceEventTracker, "event tracker", "event trackers"},
+			{ResourceDataset, "dataset", "datasets"},
+		} {
+			n, err := tx.Count(ctx, CountQuery{Type: child.t, Parent: arn})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return Errorf(KindInUse, "Dataset group %s still has %d %s; delete them first.", arn, n, plural(n, child.one, child.many))
+			}
 		}
 		return s.remove(ctx, tx, r, true)
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,6 +51,8 @@ type Service struct {
 	clock  Clock
 	cfg    Config
 	tokens *PageTokens
+	// schemas caches parsed schemas by body.
+	schemas sync.Map
 }
 
 // NewService returns a Service on store. The paging key is read from (or

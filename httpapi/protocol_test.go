@@ -10,8 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/personalize"
-	"github.com/aws/aws-sdk-go-v2/service/personalizeevents"
-	eventtypes "github.com/aws/aws-sdk-go-v2/service/personalizeevents/types"
 	"github.com/aws/aws-sdk-go-v2/service/personalizeruntime"
 
 	"github.com/perso/perso"
@@ -95,10 +93,5 @@ func TestProtocol_NotImplementedThroughSDKs(t *testing.T) {
 	_, err := c.ListSolutions(ctx, &personalize.ListSolutionsInput{})
 	wantCode(t, err, "NotImplementedException")
 	_, err = srv.Runtime().GetRecommendations(ctx, &personalizeruntime.GetRecommendationsInput{CampaignArn: aws.String("arn:aws:personalize:us-west-2:123456789012:campaign/c"), UserId: aws.String("u")})
-	wantCode(t, err, "NotImplementedException")
-	_, err = srv.Events().PutEvents(ctx, &personalizeevents.PutEventsInput{
-		TrackingId: aws.String("t"), SessionId: aws.String("s"),
-		EventList: []eventtypes.Event{{EventType: aws.String("click"), SentAt: aws.Time(testTime)}},
-	})
 	wantCode(t, err, "NotImplementedException")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/perso/perso/aws/awsjson"
 	pz "github.com/perso/perso/aws/personalize"
+	pzevents "github.com/perso/perso/aws/personalizeevents"
 )
 
 // controlRoutes lists every implemented control-plane operation, one line
@@ -28,6 +29,11 @@ func (a *api) controlRoutes() map[string]http.Handler {
 		pz.OpDeleteDataset:   control(a, a.deleteDataset),
 		pz.OpUpdateDataset:   control(a, a.updateDataset),
 
+		pz.OpCreateEventTracker:   control(a, a.createEventTracker),
+		pz.OpDescribeEventTracker: control(a, a.describeEventTracker),
+		pz.OpListEventTrackers:    control(a, a.listEventTrackers),
+		pz.OpDeleteEventTracker:   control(a, a.deleteEventTracker),
+
 		pz.OpTagResource:         control(a, a.tagResource),
 		pz.OpUntagResource:       control(a, a.untagResource),
 		pz.OpListTagsForResource: control(a, a.listTagsForResource),
@@ -41,7 +47,13 @@ func (a *api) runtimeRoutes() map[string]http.Handler {
 
 // eventsRoutes lists the implemented operations of the events API.
 func (a *api) eventsRoutes() map[string]http.Handler {
-	return map[string]http.Handler{}
+	return map[string]http.Handler{
+		pzevents.OpPutEvents:             rest(a, a.putEvents),
+		pzevents.OpPutActionInteractions: rest(a, a.putActionInteractions),
+		pzevents.OpPutItems:              rest(a, a.putItems),
+		pzevents.OpPutUsers:              rest(a, a.putUsers),
+		pzevents.OpPutActions:            rest(a, a.putActions),
+	}
 }
 
 // control adapts a typed control-plane operation.
