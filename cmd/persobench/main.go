@@ -3,6 +3,8 @@
 // machine, with the same clients.
 //
 //	go run ./cmd/persobench [-groups 1000] [-datasets 5] [-duration 10s] [-clients 1,32] [-out -]
+//	    [-database postgres://...] [-scenarios baseline,ListDatasets/all,ListDatasets/group]
+//	    [-cpuprofile file]
 //
 // It starts perso in-process on 127.0.0.1 (SQLite in a temporary directory,
 // or the store named by -database), fills one account with -groups dataset
@@ -21,8 +23,9 @@
 //
 // The output is JSON lines: a header line describing the machine and the
 // run, a fill line, and one result line per scenario and concurrency with
-// requests per second, p50 and p99 latency, the error count and the ratio
-// of the scenario's throughput to the baseline's.
+// requests per second, p50, p99 and maximum latency, the error count, the
+// connections opened and the ratio of the scenario's throughput to the
+// baseline's. docs/benchmarks.md records runs and what they showed.
 package main
 
 import (
