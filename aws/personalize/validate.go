@@ -1579,7 +1579,7 @@ func (s *DataSource) Validate() error {
 func (s *DataSource) validate(v *validator, path string, redact bool) {
 	if p := join(path, "dataLocation"); s.DataLocation != "" {
 		v.maxLen(p, s.DataLocation, redact, 256)
-		v.match(p, s.DataLocation, redact, patternS3Location, "(s3|http|https)://.+")
+		v.match(p, s.DataLocation, redact, patternS3Location, "(s3|http|https|file)://.+")
 	}
 }
 
@@ -4541,7 +4541,7 @@ func (s *S3DataConfig) validate(v *validator, path string, redact bool) {
 		v.null(p)
 	} else {
 		v.maxLen(p, s.Path, redact, 256)
-		v.match(p, s.Path, redact, patternS3Location, "(s3|http|https)://.+")
+		v.match(p, s.Path, redact, patternS3Location, "(s3|http|https|file)://.+")
 	}
 	if p := join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
 		v.maxLen(p, s.KmsKeyArn, redact, 2048)

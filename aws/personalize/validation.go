@@ -39,8 +39,8 @@ var (
 	patternNextToken = regexp.MustCompile(`^(?:(?:[\x00-\x7F]){0,1000}(?:[\x00-\x7F]){0,500})$`)
 	// arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+
 	patternRoleArn = regexp.MustCompile(`^(?:arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+)$`)
-	// (s3|http|https)://.+
-	patternS3Location = regexp.MustCompile(`^(?:(s3|http|https)://[^\n\r\x{85}\x{2028}\x{2029}]+)$`)
+	// (s3|http|https|file)://.+
+	patternS3Location = regexp.MustCompile(`^(?:(s3|http|https|file)://[^\n\r\x{85}\x{2028}\x{2029}]+)$`)
 	// rate\(\d+ days?\)
 	patternSchedulingExpression = regexp.MustCompile(`^(?:rate\(\d+ days?\))$`)
 	// ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$

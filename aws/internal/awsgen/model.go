@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // model is the subset of a botocore service-2.json the generator reads.
@@ -99,6 +100,15 @@ func (s *shape) required(name string) bool {
 	return false
 }
 
+// patternExtensions widen a few of the model's patterns, keyed by
+// "<service dir>.<shape>". Each is a deliberate extension of AWS's
+// contract, kept here so that it is explicit and reviewed:
+//   - S3Location also accepts file:// URLs, so data can be imported from and
+//     exported to the local file system of the embedded default.
+var patternExtensions = map[string]string{
+	"personalize.S3Location": "(s3|http|https|file)://.+",
+}
+
 func loadModel(dir string) (*model, map[string]bool, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "service-2.json"))
 	if err != nil {
@@ -107,6 +117,16 @@ func loadModel(dir string) (*model, map[string]bool, error) {
 	var m model
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	for key, pattern := range patternExtensions {
+		svc, name, _ := strings.Cut(key, ".")
+		if svc == filepath.Base(dir) {
+			sh, ok := m.Shapes[name]
+			if !ok {
+				return nil, nil, fmt.Errorf("pattern extension for unknown shape %s", key)
+			}
+			sh.Pattern = pattern
+		}
 	}
 	paginated := map[string]bool{}
 	pb, err := os.ReadFile(filepath.Join(dir, "paginators-1.json"))
