@@ -68,6 +68,13 @@ func NewService(ctx context.Context, store Store, clock Clock, cfg Config) (*Ser
 	return &Service{store: store, clock: clock, cfg: cfg, tokens: NewPageTokens(key)}, nil
 }
 
+// Version returns a number that changes whenever a resource of the scope
+// is created, changed or deleted: a cache of anything read from the scope's
+// resources is current while the version is unchanged.
+func (s *Service) Version(ctx context.Context, scope Scope) (int64, error) {
+	return s.store.Version(ctx, scope)
+}
+
 // Page asks for one page of a listing.
 type Page struct {
 	// MaxResults is the page size, 1 to 100; zero means 100.

@@ -100,6 +100,10 @@ type Row struct {
 type Store interface {
 	// Get returns the record with the given ARN in scope, or a NotFound error.
 	Get(ctx context.Context, scope Scope, arn string) (Record, error)
+	// Version returns the scope's version: a number that changes whenever
+	// a transaction that wrote a record of the scope (Insert, Put or
+	// Delete) commits. Caches of what was read from records check it.
+	Version(ctx context.Context, scope Scope) (int64, error)
 	// GetByKey returns the record of type t with key k in scope, or
 	// NotFound.
 	GetByKey(ctx context.Context, scope Scope, t ResourceType, key string) (Record, error)

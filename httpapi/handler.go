@@ -35,8 +35,13 @@ func NewHandler(opts Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{svc: opts.Service, log: log}
+	a := &api{svc: opts.Service, log: log, pages: newPageCache(64 << 20)}
 	control := a.controlRoutes()
+	for _, op := range pz.Operations {
+		if h, ok := control[op.Name]; ok && op.Paginated {
+			control[op.Name] = a.cached(op.Name, h)
+		}
+	}
 	for _, op := range pz.Operations {
 		if _, ok := control[op.Name]; !ok {
 			control[op.Name] = notImplemented(pz.ServiceID, op.Name)
@@ -115,8 +120,9 @@ func notImplemented(service, op string) http.Handler {
 
 // api holds what the operation handlers need.
 type api struct {
-	svc *perso.Service
-	log *slog.Logger
+	svc   *perso.Service
+	log   *slog.Logger
+	pages *pageCache
 }
 
 // scope returns the caller's account and region, set by the SigV4

@@ -202,3 +202,29 @@ func TestListDatasets_Tokens(t *testing.T) {
 		}
 	})
 }
+
+// The page cache never serves a page older than the last change.
+func TestListDatasetGroups_CacheSeesChanges(t *testing.T) {
+	ctx := context.Background()
+	_, c := syncServer(t, perso.Quotas{DatasetGroups: perso.Unlimited, Schemas: 10, TagsPerResource: 50})
+	for i := 0; i < 5; i++ {
+		mustGroup(t, c, fmt.Sprintf("g%d", i), "")
+		for j := 0; j < 2; j++ { // the second call may be served from the cache
+			out, err := c.ListDatasetGroups(ctx, &personalize.ListDatasetGroupsInput{MaxResults: aws.Int32(100)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.DatasetGroups) != i+1 || aws.ToString(out.DatasetGroups[0].Name) != fmt.Sprintf("g%d", i) {
+				t.Fatalf("after %d creates: %d groups listed, newest %s", i+1, len(out.DatasetGroups), aws.ToString(out.DatasetGroups[0].Name))
+			}
+		}
+	}
+	arn := sdktest.ARN("dataset-group/g4")
+	if _, err := c.DeleteDatasetGroup(ctx, &personalize.DeleteDatasetGroupInput{DatasetGroupArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ListDatasetGroups(ctx, &personalize.ListDatasetGroupsInput{MaxResults: aws.Int32(100)})
+	if err != nil || len(out.DatasetGroups) != 4 {
+		t.Fatalf("after a delete: %d groups, %v", len(out.DatasetGroups), err)
+	}
+}

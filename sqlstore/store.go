@@ -229,6 +229,20 @@ func (s *Store) Get(ctx context.Context, scope perso.Scope, arn string) (perso.R
 	return getRecord(ctx, s.r, scope, arn)
 }
 
+// Version returns the scope's version: a number that changes whenever a
+// transaction that wrote a record of the scope commits.
+func (s *Store) Version(ctx context.Context, scope perso.Scope) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, `SELECT version FROM scope_versions WHERE account = $1 AND region = $2`, scope.Account, scope.Region).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: read scope version: %w", err)
+	}
+	return v, nil
+}
+
 // GetByKey returns the record of type typ with the key in scope.
 func (s *Store) GetByKey(ctx context.Context, scope perso.Scope, typ perso.ResourceType, key string) (perso.Record, error) {
 	return getRecordByKey(ctx, s.r, scope, typ, key)
@@ -284,8 +298,15 @@ func (s *Store) Update(ctx context.Context, scope perso.Scope, fn func(perso.Tx)
 	if err := s.d.lock(ctx, sqlTx, scopeLockKey(scope)); err != nil {
 		return err
 	}
-	if err := fn(&tx{d: s.d, tx: sqlTx, scope: scope}); err != nil {
+	t := &tx{d: s.d, tx: sqlTx, scope: scope}
+	if err := fn(t); err != nil {
 		return err
+	}
+	if t.changed {
+		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO scope_versions (account, region, version) VALUES ($1, $2, 1)
+			ON CONFLICT (account, region) DO UPDATE SET version = scope_versions.version + 1`, scope.Account, scope.Region); err != nil {
+			return fmt.Errorf("sqlstore: raise scope version: %w", err)
+		}
 	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {

@@ -841,6 +841,57 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		}
 	})
 
+	t.Run("Version", func(t *testing.T) {
+		s := open(t)
+		version := func(sc perso.Scope) int64 {
+			t.Helper()
+			v, err := s.Version(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		a0, b0 := version(scopeA), version(scopeB)
+		dg := newRecord(scopeA, perso.ResourceDatasetGroup, "v", "")
+		insert(t, s, scopeA, &dg)
+		a1 := version(scopeA)
+		if a1 == a0 || version(scopeB) != b0 {
+			t.Fatalf("after insert: A %d -> %d, B %d -> %d", a0, a1, b0, version(scopeB))
+		}
+		// Rows and jobs are not records: they leave the version alone.
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			if err := tx.AppendRows(ctx, "ds", []perso.Row{{Data: []byte("x")}}); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, &perso.Job{Kind: "k", ARN: "a", RunAt: time.Now()})
+		})
+		if v := version(scopeA); v != a1 {
+			t.Fatalf("rows and jobs changed the version: %d -> %d", a1, v)
+		}
+		dg.Status = "ACTIVE"
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Put(ctx, dg) })
+		a2 := version(scopeA)
+		if a2 == a1 {
+			t.Fatal("Put left the version alone")
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Delete(ctx, dg.ARN) })
+		if v := version(scopeA); v == a2 {
+			t.Fatal("Delete left the version alone")
+		}
+		// A rolled-back write leaves it alone too.
+		before := version(scopeA)
+		_ = s.Update(ctx, scopeA, func(tx perso.Tx) error {
+			r := newRecord(scopeA, perso.ResourceDatasetGroup, "w", "")
+			if err := tx.Insert(ctx, &r); err != nil {
+				return err
+			}
+			return errors.New("roll back")
+		})
+		if v := version(scopeA); v != before {
+			t.Fatalf("rolled-back insert changed the version: %d -> %d", before, v)
+		}
+	})
+
 	t.Run("GetByKey", func(t *testing.T) {
 		s := open(t)
 		dg := newRecord(scopeA, perso.ResourceDatasetGroup, "movies", "")

@@ -16,6 +16,9 @@ type tx struct {
 	d     *dialect
 	tx    *sql.Tx
 	scope perso.Scope
+	// changed records whether a record of the scope was written, so that
+	// the scope's version is raised on commit.
+	changed bool
 }
 
 var _ perso.Tx = (*tx)(nil)
@@ -112,6 +115,7 @@ func keyTaken(typ perso.ResourceType, key, holder string) error {
 // and Scope. It also truncates r.Created and r.Updated to what the store
 // keeps, so that r equals the record as read back.
 func (t *tx) Insert(ctx context.Context, r *perso.Record) error {
+	t.changed = true
 	// Writers of the scope are serialized and ARNs and keys are unique
 	// per scope, so these checks cannot race with another insert.
 	var one int
@@ -158,6 +162,7 @@ func (t *tx) Insert(ctx context.Context, r *perso.Record) error {
 // record with r's ARN in the transaction's scope; its Type, Seq and
 // Created stay as they are.
 func (t *tx) Put(ctx context.Context, r perso.Record) error {
+	t.changed = true
 	var typ, key string
 	err := t.tx.QueryRowContext(ctx, `SELECT type, key FROM records WHERE account = $1 AND region = $2 AND arn = $3`,
 		t.scope.Account, t.scope.Region, r.ARN).Scan(&typ, &key)
@@ -195,6 +200,7 @@ func (t *tx) Put(ctx context.Context, r perso.Record) error {
 }
 
 func (t *tx) Delete(ctx context.Context, arn string) error {
+	t.changed = true
 	res, err := t.tx.ExecContext(ctx, `DELETE FROM records WHERE account = $1 AND region = $2 AND arn = $3`,
 		t.scope.Account, t.scope.Region, arn)
 	if err != nil {
