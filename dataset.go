@@ -118,6 +118,13 @@ func (s *Service) DeleteDataset(ctx context.Context, scope Scope, arn string) er
 		if err := deletable(arn, r.Status); err != nil {
 			return err
 		}
+		n, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetImportJob, Parent: arn, Statuses: []string{StatusCreatePending, StatusCreateInProgress}})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return Errorf(KindInUse, "Dataset %s has %d import %s in progress.", arn, n, plural(n, "job", "jobs"))
+		}
 		return s.remove(ctx, tx, r, true)
 	})
 }

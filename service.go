@@ -15,14 +15,18 @@ const Unlimited = -1
 // Quotas are the limits AWS applies by default, adjustable per server.
 // A negative value (Unlimited) lifts a limit.
 type Quotas struct {
-	DatasetGroups   int // per account and region
-	Schemas         int // per account and region
-	TagsPerResource int
+	DatasetGroups     int // per account and region
+	Schemas           int // per account and region
+	TagsPerResource   int
+	PendingImportJobs int // per account and region, pending or in progress
+	// MinImportInteractions is the fewest records an import into an
+	// Interactions dataset must bring.
+	MinImportInteractions int
 }
 
 // DefaultQuotas returns AWS's default quotas.
 func DefaultQuotas() Quotas {
-	return Quotas{DatasetGroups: 5, Schemas: 500, TagsPerResource: 50}
+	return Quotas{DatasetGroups: 5, Schemas: 500, TagsPerResource: 50, PendingImportJobs: 5, MinImportInteractions: 1000}
 }
 
 func overQuota(limit, count int) bool { return limit >= 0 && count >= limit }
@@ -204,7 +208,7 @@ func deletable(arn, status string) error {
 // DELETE PENDING and DELETE IN_PROGRESS.
 func (s *Service) remove(ctx context.Context, tx Tx, r Record, lifecycle bool) error {
 	if !lifecycle || s.cfg.Synchronous {
-		return tx.Delete(ctx, r.ARN)
+		return deleteRecord(ctx, tx, r)
 	}
 	r.Status = StatusDeletePending
 	r.Updated = s.clock.Now()
@@ -212,6 +216,29 @@ func (s *Service) remove(ctx context.Context, tx Tx, r Record, lifecycle bool) e
 		return err
 	}
 	return s.enqueueAdvance(ctx, tx, r.ARN)
+}
+
+// deleteRecord deletes a resource for good, with what belongs to it alone:
+// a dataset's bulk data listing, import jobs and streamed rows. Segment
+// files stay in the blob store; nothing lists them any more.
+func deleteRecord(ctx context.Context, tx Tx, r Record) error {
+	if r.Type == ResourceDataset {
+		for _, t := range []ResourceType{ResourceSegment, ResourceDatasetImportJob} {
+			children, err := tx.List(ctx, ListQuery{Type: t, Parent: r.ARN})
+			if err != nil {
+				return err
+			}
+			for _, c := range children {
+				if err := tx.Delete(ctx, c.ARN); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.DeleteRows(ctx, r.ARN, -1); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(ctx, r.ARN)
 }
 
 // RunJob performs one claimed job and removes it from the queue in the same
@@ -249,7 +276,7 @@ func (s *Service) advance(ctx context.Context, tx Tx, arn string) error {
 	case StatusDeletePending:
 		next, more = StatusDeleteInProgress, true
 	case StatusDeleteInProgress:
-		return tx.Delete(ctx, arn)
+		return deleteRecord(ctx, tx, r)
 	case StatusUpdatePending:
 		next, more = StatusUpdateInProgress, true
 	case StatusUpdateInProgress:

@@ -121,6 +121,10 @@ type Store interface {
 	// that is not leased at now, for lease, and returns it with Attempts
 	// incremented. ok is false when no job is due.
 	Claim(ctx context.Context, now time.Time, lease time.Duration) (job Job, ok bool, err error)
+	// ExtendLease moves the lease of a claimed job to until, so a worker
+	// can run a job longer than one lease. It answers ErrLeaseLost when the
+	// job is gone or has been claimed again since.
+	ExtendLease(ctx context.Context, job Job, until time.Time) error
 	// NextRunAt returns the earliest time at which a job becomes claimable,
 	// counting leases; ok is false when the queue is empty.
 	NextRunAt(ctx context.Context) (t time.Time, ok bool, err error)

@@ -29,6 +29,10 @@ func (a *api) controlRoutes() map[string]http.Handler {
 		pz.OpDeleteDataset:   control(a, a.deleteDataset),
 		pz.OpUpdateDataset:   control(a, a.updateDataset),
 
+		pz.OpCreateDatasetImportJob:   control(a, a.createDatasetImportJob),
+		pz.OpDescribeDatasetImportJob: control(a, a.describeDatasetImportJob),
+		pz.OpListDatasetImportJobs:    control(a, a.listDatasetImportJobs),
+
 		pz.OpCreateEventTracker:   control(a, a.createEventTracker),
 		pz.OpDescribeEventTracker: control(a, a.describeEventTracker),
 		pz.OpListEventTrackers:    control(a, a.listEventTrackers),

@@ -339,6 +339,23 @@ func (s *Store) Update(ctx context.Context, scope perso.Scope, fn func(perso.Tx)
 	return nil
 }
 
+// ExtendLease moves a claimed job's lease to until, unless the job is gone
+// or was claimed again since (perso.ErrLeaseLost).
+func (s *Store) ExtendLease(ctx context.Context, job perso.Job, until time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET leased_until = $1 WHERE id = $2 AND attempts = $3`, until.UnixMicro(), job.ID, job.Attempts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: extend lease: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: extend lease: %w", err)
+	}
+	if n == 0 {
+		return perso.ErrLeaseLost
+	}
+	return nil
+}
+
 // Claim leases the due job with the earliest RunAt (ties: lowest ID) that
 // is not leased at now, for lease, and returns it with Attempts
 // incremented. ok is false when no job is due. Several processes may

@@ -892,6 +892,31 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		}
 	})
 
+	t.Run("ExtendLease", func(t *testing.T) {
+		s := open(t)
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		j := perso.Job{Kind: "k", ARN: "a", RunAt: t0}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Enqueue(ctx, &j) })
+		claimed, ok, err := s.Claim(ctx, t0, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("Claim = %v, %v", ok, err)
+		}
+		if err := s.ExtendLease(ctx, claimed, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := s.Claim(ctx, t0.Add(30*time.Minute), time.Minute); ok {
+			t.Fatal("claimed a job whose lease was extended")
+		}
+		again, ok, err := s.Claim(ctx, t0.Add(time.Hour), time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("re-claim after the extended lease = %v, %v", ok, err)
+		}
+		if err := s.ExtendLease(ctx, claimed, t0.Add(2*time.Hour)); !errors.Is(err, perso.ErrLeaseLost) {
+			t.Fatalf("ExtendLease by the old claim = %v, want ErrLeaseLost", err)
+		}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, again) })
+	})
+
 	t.Run("GetByKey", func(t *testing.T) {
 		s := open(t)
 		dg := newRecord(scopeA, perso.ResourceDatasetGroup, "movies", "")

@@ -1,0 +1,299 @@
+package perso
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/perso/perso/avroschema"
+)
+
+// The resource types of dataset data.
+const (
+	ResourceDatasetImportJob ResourceType = "dataset-import-job"
+	// ResourceSegment is an immutable file of a dataset's bulk data, kept
+	// in the blob store and listed here. It is not an API resource: its
+	// ARN is its URL, which no API operation accepts.
+	ResourceSegment ResourceType = "segment"
+)
+
+// The import modes.
+const (
+	ImportFull        = "FULL"
+	ImportIncremental = "INCREMENTAL"
+)
+
+// The kinds of queued jobs that do real work outside the store; the worker
+// runs them.
+const (
+	JobImport = "import"
+)
+
+// DatasetImportJob reads bulk data into a dataset.
+type DatasetImportJob struct {
+	ARN                  string
+	Name                 string
+	DatasetARN           string
+	DataLocation         string
+	RoleARN              string
+	Status               string
+	FailureReason        string
+	ImportMode           string
+	PublishAttributionS3 bool
+	Created              time.Time
+	Updated              time.Time
+	Tags                 map[string]string
+	RowsImported         int64
+	SegmentCount         int
+}
+
+func importJobFrom(r Record) (DatasetImportJob, error) {
+	var j DatasetImportJob
+	if err := decode(r, &j); err != nil {
+		return j, err
+	}
+	j.ARN, j.Status, j.Created, j.Updated, j.Tags, j.DatasetARN = r.ARN, r.Status, r.Created, r.Updated, r.Tags, r.Parent
+	return j, nil
+}
+
+// Segment is one immutable file of a dataset's bulk data.
+type Segment struct {
+	URL   string
+	Rows  int64
+	Bytes int64
+	// Job is the ARN of the import job that wrote it.
+	Job string
+}
+
+// CheckDataLocation checks that a data location names something perso can
+// read or write: an s3:// or file:// URL. The model also admits http(s)
+// URLs, which name nothing perso can reach; they are refused clearly.
+func CheckDataLocation(member, loc string) error {
+	switch {
+	case strings.HasPrefix(loc, "s3://"), strings.HasPrefix(loc, "file:///"):
+		return nil
+	case strings.HasPrefix(loc, "file://"):
+		return Errorf(KindInvalid, "%s %q: a file URL must name an absolute path, as in file:///data/interactions.csv.", member, loc)
+	default:
+		return Errorf(KindInvalid, "%s %q: only s3://bucket/key and file:///path locations are supported.", member, loc)
+	}
+}
+
+// CreateDatasetImportJobInput is what CreateDatasetImportJob needs.
+type CreateDatasetImportJobInput struct {
+	Name, DatasetARN, DataLocation, RoleARN, ImportMode string
+	PublishAttributionS3                                bool
+	Tags                                                map[string]string
+}
+
+// CreateDatasetImportJob queues the import of a CSV file, or of every .csv
+// file under a prefix ending in "/", into an ACTIVE dataset. A FULL import
+// replaces the dataset's bulk data when it succeeds; an INCREMENTAL one
+// adds to it; a failed one changes nothing. Records streamed through the
+// events API are not bulk data and stay.
+func (s *Service) CreateDatasetImportJob(ctx context.Context, scope Scope, in CreateDatasetImportJobInput) (string, error) {
+	if err := s.checkTags(in.Tags); err != nil {
+		return "", err
+	}
+	if err := CheckDataLocation("dataSource.dataLocation", in.DataLocation); err != nil {
+		return "", err
+	}
+	if in.ImportMode == "" {
+		in.ImportMode = ImportFull
+	}
+	arn := NewARN(scope, ResourceDatasetImportJob, in.Name)
+	err := s.update(ctx, scope, func(tx Tx) error {
+		dr, err := get(ctx, tx.Get, in.DatasetARN, ResourceDataset)
+		if err != nil {
+			return err
+		}
+		if dr.Status != StatusActive {
+			return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE.", in.DatasetARN, dr.Status)
+		}
+		if _, err := tx.Get(ctx, arn); err == nil {
+			return Errorf(KindAlreadyExists, "Dataset import job with name %s already exists.", in.Name)
+		} else if !IsKind(err, KindNotFound) {
+			return err
+		}
+		pending, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetImportJob, Statuses: []string{StatusCreatePending, StatusCreateInProgress}})
+		if err != nil {
+			return err
+		}
+		if overQuota(s.cfg.Quotas.PendingImportJobs, pending) {
+			return Errorf(KindLimitExceeded, "The account has %d dataset import jobs pending or in progress in this region, its limit.", pending)
+		}
+		j := DatasetImportJob{Name: in.Name, DataLocation: in.DataLocation, RoleARN: in.RoleARN, ImportMode: in.ImportMode, PublishAttributionS3: in.PublishAttributionS3}
+		now := s.clock.Now()
+		r := &Record{Type: ResourceDatasetImportJob, ARN: arn, Key: in.Name, Parent: in.DatasetARN, Status: StatusCreatePending,
+			Created: now, Updated: now, Tags: in.Tags, Data: encode(j)}
+		if err := tx.Insert(ctx, r); err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, &Job{Kind: JobImport, ARN: arn, RunAt: now})
+	})
+	if err != nil {
+		return "", err
+	}
+	return arn, nil
+}
+
+// DescribeDatasetImportJob returns a dataset import job.
+func (s *Service) DescribeDatasetImportJob(ctx context.Context, scope Scope, arn string) (DatasetImportJob, error) {
+	r, err := get(ctx, s.read(scope), arn, ResourceDatasetImportJob)
+	if err != nil {
+		return DatasetImportJob{}, err
+	}
+	return importJobFrom(r)
+}
+
+// ListDatasetImportJobs returns one page of the import jobs of a dataset,
+// or of the account and region when datasetARN is "".
+func (s *Service) ListDatasetImportJobs(ctx context.Context, scope Scope, datasetARN string, p Page) ([]DatasetImportJob, string, error) {
+	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDatasetImportJob, Parent: datasetARN}, "ListDatasetImportJobs\x00"+datasetARN, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]DatasetImportJob, 0, len(recs))
+	for _, r := range recs {
+		j, err := importJobFrom(r)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, j)
+	}
+	return out, next, nil
+}
+
+// ImportTask is what the worker needs to run an import job.
+type ImportTask struct {
+	Job     DatasetImportJob
+	Dataset Dataset
+	// SegmentPrefix is where this attempt writes its segments; nothing else
+	// is written there. Earlier attempts wrote under the job's prefix too.
+	JobPrefix, SegmentPrefix string
+	// MinRows is the fewest rows the import must bring; 0 means any.
+	MinRows int64
+}
+
+// StartImport moves an import job to CREATE IN_PROGRESS and returns its
+// task. done is true when there is nothing to do: the job is gone or
+// finished (a crash after its last commit).
+func (s *Service) StartImport(ctx context.Context, job Job, dataRoot string) (task ImportTask, done bool, err error) {
+	err = s.update(ctx, job.Scope, func(tx Tx) error {
+		r, err := tx.Get(ctx, job.ARN)
+		if IsKind(err, KindNotFound) {
+			done = true
+			return tx.CompleteJob(ctx, job)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusCreatePending && r.Status != StatusCreateInProgress {
+			done = true
+			return tx.CompleteJob(ctx, job)
+		}
+		if task.Job, err = importJobFrom(r); err != nil {
+			return err
+		}
+		dr, err := tx.Get(ctx, task.Job.DatasetARN)
+		if err != nil {
+			return err
+		}
+		if task.Dataset, err = datasetFrom(dr); err != nil {
+			return err
+		}
+		r.Status, r.Updated = StatusCreateInProgress, s.clock.Now()
+		return tx.Put(ctx, r)
+	})
+	if err != nil || done {
+		return task, done, err
+	}
+	ds, err := ParseARN(task.Dataset.ARN)
+	if err != nil {
+		return task, false, err
+	}
+	task.JobPrefix = fmt.Sprintf("%s/%s/%s/datasets/%s/%s/", strings.TrimSuffix(dataRoot, "/"), job.Account, job.Region, ds.ID, task.Job.Name)
+	task.SegmentPrefix = fmt.Sprintf("%sattempt-%d/", task.JobPrefix, job.Attempts)
+	if task.Dataset.DatasetType == "Interactions" && s.cfg.Quotas.MinImportInteractions > 0 {
+		task.MinRows = int64(s.cfg.Quotas.MinImportInteractions)
+	}
+	return task, false, nil
+}
+
+// DatasetSchema returns the parsed schema of a dataset.
+func (s *Service) DatasetSchema(ctx context.Context, scope Scope, d Dataset) (*avroschema.Schema, error) {
+	return s.parsedSchema(ctx, scope, d.SchemaARN)
+}
+
+// FinishImport records the outcome of an import job and removes it from
+// the queue, in one transaction. With failure empty, the segments become
+// the dataset's bulk data (replacing it for a FULL import) and the job
+// ACTIVE; otherwise the job is CREATE FAILED with failure as its reason and
+// the dataset is unchanged.
+func (s *Service) FinishImport(ctx context.Context, job Job, segments []Segment, failure string) error {
+	return s.update(ctx, job.Scope, func(tx Tx) error {
+		r, err := tx.Get(ctx, job.ARN)
+		if err != nil {
+			return err
+		}
+		j, err := importJobFrom(r)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		if failure == "" {
+			if _, err := tx.Get(ctx, j.DatasetARN); err != nil {
+				failure = fmt.Sprintf("Dataset %s was deleted during the import.", j.DatasetARN)
+			}
+		}
+		if failure != "" {
+			j.FailureReason = failure
+			r.Status = StatusCreateFailed
+		} else {
+			if j.ImportMode == ImportFull {
+				old, err := tx.List(ctx, ListQuery{Type: ResourceSegment, Parent: j.DatasetARN})
+				if err != nil {
+					return err
+				}
+				for _, o := range old {
+					if err := tx.Delete(ctx, o.ARN); err != nil {
+						return err
+					}
+				}
+			}
+			for _, sg := range segments {
+				sg.Job = j.ARN
+				if err := tx.Insert(ctx, &Record{Type: ResourceSegment, ARN: sg.URL, Key: sg.URL, Parent: j.DatasetARN, Created: now, Updated: now, Data: encode(sg)}); err != nil {
+					return err
+				}
+				j.RowsImported += sg.Rows
+			}
+			j.SegmentCount = len(segments)
+			r.Status = StatusActive
+		}
+		r.Updated, r.Data = now, encode(j)
+		if err := tx.Put(ctx, r); err != nil {
+			return err
+		}
+		return tx.CompleteJob(ctx, job)
+	})
+}
+
+// DatasetSegments returns the segments of a dataset's bulk data, oldest
+// first.
+func (s *Service) DatasetSegments(ctx context.Context, scope Scope, datasetARN string) ([]Segment, error) {
+	recs, err := s.store.List(ctx, ListQuery{Scope: scope, Type: ResourceSegment, Parent: datasetARN})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Segment, len(recs))
+	for i, r := range recs {
+		var sg Segment
+		if err := decode(r, &sg); err != nil {
+			return nil, err
+		}
+		out[len(recs)-1-i] = sg
+	}
+	return out, nil
+}
