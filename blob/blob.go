@@ -126,7 +126,7 @@ func (r *router) route(op, url string, object bool) (backend, location, error) {
 	}
 	switch loc.scheme {
 	case schemeFile:
-		if !r.file.allowed(loc) {
+		if !r.file.allowed(loc, object) {
 			return nil, location{}, &opError{Op: op, URL: url, Err: fmt.Errorf("path is outside the root directory %s", r.file.root)}
 		}
 		return &r.file, loc, nil
@@ -182,7 +182,7 @@ func (r *router) Delete(ctx context.Context, url string) error {
 // opError is the error returned by a Store's methods: it names the
 // operation, the URL and the cause.
 type opError struct {
-	Op       string // "open", "read", "create", "write", "list" or "delete"
+	Op       string // "open", "read", "close", "create", "write", "abort", "list" or "delete"
 	URL      string // as the caller gave it
 	Err      error  // the cause
 	notFound bool   // wrap ErrNotFound too

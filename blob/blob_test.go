@@ -36,7 +36,7 @@ func TestFileRoot(t *testing.T) {
 	runSuite(t, st, "file://"+root+"/sub/")
 
 	outside := filepath.Join(filepath.Dir(root), "elsewhere.csv")
-	for _, u := range []string{"file://" + outside, "file:///etc/passwd", "file://" + root + "x/a"} {
+	for _, u := range []string{"file://" + outside, "file:///etc/passwd", "file://" + root + "x/a", "file://" + root} {
 		_, err := st.Open(ctx, u)
 		if err == nil || !strings.Contains(err.Error(), "outside the root directory") {
 			t.Errorf("Open(%s) = %v, want an outside-root error", u, err)

@@ -22,8 +22,16 @@ type fileStore struct {
 	root string // "" allows any absolute path
 }
 
-func (s *fileStore) allowed(loc location) bool {
-	return s.root == "" || hasDirPrefix(loc.path, s.root)
+// allowed reports whether loc is inside the root: strictly for an object, or
+// the root itself for a prefix.
+func (s *fileStore) allowed(loc location, object bool) bool {
+	if s.root == "" {
+		return true
+	}
+	if object && loc.path == s.root {
+		return false
+	}
+	return hasDirPrefix(loc.path, s.root)
 }
 
 // fileErr wraps a file system error, reporting a missing file as not found.
