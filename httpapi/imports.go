@@ -66,3 +66,58 @@ func (a *api) listDatasetImportJobs(ctx context.Context, in *pz.ListDatasetImpor
 	}
 	return out, nil
 }
+
+func (a *api) createDatasetExportJob(ctx context.Context, in *pz.CreateDatasetExportJobRequest) (*pz.CreateDatasetExportJobResponse, error) {
+	var path, kms string
+	if in.JobOutput != nil && in.JobOutput.S3DataDestination != nil {
+		path, kms = in.JobOutput.S3DataDestination.Path, in.JobOutput.S3DataDestination.KmsKeyArn
+	}
+	if path == "" {
+		return nil, perso.Errorf(perso.KindInvalid, "jobOutput.s3DataDestination.path is required.")
+	}
+	arn, err := a.svc.CreateDatasetExportJob(ctx, scope(ctx), perso.CreateDatasetExportJobInput{
+		Name: in.JobName, DatasetARN: in.DatasetArn, IngestionMode: in.IngestionMode, RoleARN: in.RoleArn, Path: path, KMSKeyARN: kms, Tags: tagMap(in.Tags),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pz.CreateDatasetExportJobResponse{DatasetExportJobArn: arn}, nil
+}
+
+func (a *api) describeDatasetExportJob(ctx context.Context, in *pz.DescribeDatasetExportJobRequest) (*pz.DescribeDatasetExportJobResponse, error) {
+	j, err := a.svc.DescribeDatasetExportJob(ctx, scope(ctx), in.DatasetExportJobArn)
+	if err != nil {
+		return nil, err
+	}
+	return &pz.DescribeDatasetExportJobResponse{DatasetExportJob: &pz.DatasetExportJob{
+		JobName:             j.Name,
+		DatasetExportJobArn: j.ARN,
+		DatasetArn:          j.DatasetARN,
+		IngestionMode:       j.IngestionMode,
+		RoleArn:             j.RoleARN,
+		Status:              j.Status,
+		JobOutput:           &pz.DatasetExportJobOutput{S3DataDestination: &pz.S3DataConfig{Path: j.Path, KmsKeyArn: j.KMSKeyARN}},
+		CreationDateTime:    awsjson.NewTimestamp(j.Created),
+		LastUpdatedDateTime: awsjson.NewTimestamp(j.Updated),
+		FailureReason:       j.FailureReason,
+	}}, nil
+}
+
+func (a *api) listDatasetExportJobs(ctx context.Context, in *pz.ListDatasetExportJobsRequest) (*pz.ListDatasetExportJobsResponse, error) {
+	jobs, next, err := a.svc.ListDatasetExportJobs(ctx, scope(ctx), in.DatasetArn, page(in.MaxResults, in.NextToken))
+	if err != nil {
+		return nil, err
+	}
+	out := &pz.ListDatasetExportJobsResponse{DatasetExportJobs: make([]pz.DatasetExportJobSummary, 0, len(jobs)), NextToken: next}
+	for _, j := range jobs {
+		out.DatasetExportJobs = append(out.DatasetExportJobs, pz.DatasetExportJobSummary{
+			DatasetExportJobArn: j.ARN,
+			JobName:             j.Name,
+			Status:              j.Status,
+			CreationDateTime:    awsjson.NewTimestamp(j.Created),
+			LastUpdatedDateTime: awsjson.NewTimestamp(j.Updated),
+			FailureReason:       j.FailureReason,
+		})
+	}
+	return out, nil
+}

@@ -33,6 +33,10 @@ func (a *api) controlRoutes() map[string]http.Handler {
 		pz.OpDescribeDatasetImportJob: control(a, a.describeDatasetImportJob),
 		pz.OpListDatasetImportJobs:    control(a, a.listDatasetImportJobs),
 
+		pz.OpCreateDatasetExportJob:   control(a, a.createDatasetExportJob),
+		pz.OpDescribeDatasetExportJob: control(a, a.describeDatasetExportJob),
+		pz.OpListDatasetExportJobs:    control(a, a.listDatasetExportJobs),
+
 		pz.OpCreateEventTracker:   control(a, a.createEventTracker),
 		pz.OpDescribeEventTracker: control(a, a.describeEventTracker),
 		pz.OpListEventTrackers:    control(a, a.listEventTrackers),

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perso/perso"
+	"github.com/perso/perso/blob"
 )
 
 // Runner claims and runs jobs.
@@ -28,6 +29,11 @@ type Runner struct {
 	// Poll bounds the sleep between looks at the queue, so jobs queued by
 	// other replicas are found without a wake-up.
 	Poll time.Duration
+	// Blobs reads the files jobs import and holds the segments they write.
+	Blobs blob.Store
+	// DataRoot is the URL under which dataset data is kept, such as
+	// file:///var/lib/perso/data or s3://bucket/perso.
+	DataRoot string
 }
 
 // New returns a Runner.
@@ -95,19 +101,63 @@ func (r *Runner) loop(ctx context.Context) {
 
 // RunOne claims one due job and runs it. ran reports whether a job was
 // claimed. A job that fails stays leased and is retried when its lease
-// runs out.
+// runs out. While a job runs its lease is renewed, so long imports keep
+// it; if the lease is lost all the same, the job's context is cancelled.
 func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 	job, ok, err := r.store.Claim(ctx, r.clock.Now(), r.Lease)
 	if err != nil || !ok {
 		return false, err
 	}
-	if err := r.service.RunJob(ctx, job); errors.Is(err, perso.ErrLeaseLost) {
-		r.log.Warn("job took longer than its lease and was handed to another worker; its work was rolled back", "kind", job.Kind, "arn", job.ARN)
-		return true, nil
-	} else if err != nil {
+	jobCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	keeperDone := make(chan struct{})
+	go func() {
+		defer close(keeperDone)
+		r.keepLease(jobCtx, cancel, job)
+	}()
+	err = r.run(jobCtx, job)
+	cancel()
+	<-keeperDone
+	switch {
+	case errors.Is(err, perso.ErrLeaseLost):
+		r.log.Warn("job outlived its lease and was handed to another worker; its work was rolled back", "kind", job.Kind, "arn", job.ARN)
+	case err != nil:
 		r.log.Error("job failed; it will be retried", "kind", job.Kind, "arn", job.ARN, "attempt", job.Attempts, "err", err)
-		return true, nil
+	default:
+		r.log.Debug("job done", "kind", job.Kind, "arn", job.ARN)
 	}
-	r.log.Debug("job done", "kind", job.Kind, "arn", job.ARN)
 	return true, nil
+}
+
+func (r *Runner) run(ctx context.Context, job perso.Job) error {
+	switch job.Kind {
+	case perso.JobImport:
+		return r.runImport(ctx, job)
+	case perso.JobExport:
+		return r.runExport(ctx, job)
+	default:
+		return r.service.RunJob(ctx, job)
+	}
+}
+
+// keepLease renews job's lease every third of a lease until ctx ends, and
+// cancels the job when the lease is lost.
+func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, job perso.Job) {
+	t := time.NewTicker(r.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			err := r.store.ExtendLease(ctx, job, r.clock.Now().Add(r.Lease))
+			if errors.Is(err, perso.ErrLeaseLost) {
+				cancel()
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				r.log.Warn("could not renew a job's lease", "arn", job.ARN, "err", err)
+			}
+		}
+	}
 }

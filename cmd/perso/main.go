@@ -28,6 +28,7 @@ import (
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/aws/sigv4"
+	"github.com/perso/perso/blob"
 	"github.com/perso/perso/httpapi"
 	"github.com/perso/perso/sqlstore"
 	"github.com/perso/perso/worker"
@@ -86,6 +87,9 @@ type serveConfig struct {
 	quotas      string
 	workers     int
 	logLevel    string
+	dataRoot    string
+	fileRoot    string
+	s3          blob.S3Config
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -113,13 +117,24 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, err
 	}
 	fs.BoolVar(&c.sync, "sync", sync, "make new resources ACTIVE (and deleted ones gone) before the request returns (PERSO_SYNC)")
-	fs.StringVar(&c.quotas, "quotas", env("PERSO_QUOTAS", ""), "quota overrides: name=N|unlimited,... with names datasetGroups, schemas, tagsPerResource (PERSO_QUOTAS)")
+	fs.StringVar(&c.quotas, "quotas", env("PERSO_QUOTAS", ""), "quota overrides: name=N|unlimited,... with names datasetGroups, schemas, tagsPerResource, pendingImportJobs, minImportInteractions (PERSO_QUOTAS)")
 	workers, err := strconv.Atoi(env("PERSO_WORKERS", "2"))
 	if err != nil {
 		return c, fmt.Errorf("PERSO_WORKERS: %w", err)
 	}
 	fs.IntVar(&c.workers, "workers", workers, "background job workers (PERSO_WORKERS)")
 	fs.StringVar(&c.logLevel, "log-level", env("PERSO_LOG_LEVEL", "info"), "debug, info, warn or error (PERSO_LOG_LEVEL)")
+	fs.StringVar(&c.dataRoot, "data-root", env("PERSO_DATA_ROOT", ""), "URL under which dataset data is kept: file:///path or s3://bucket/prefix; default file://<data>/datasets (PERSO_DATA_ROOT)")
+	fs.StringVar(&c.fileRoot, "file-root", env("PERSO_FILE_ROOT", ""), "confine file:// imports and exports to this directory; default: anywhere (PERSO_FILE_ROOT)")
+	fs.StringVar(&c.s3.Endpoint, "s3-endpoint", env("PERSO_S3_ENDPOINT", ""), "S3-compatible endpoint URL for s3:// locations, e.g. http://127.0.0.1:7070; default AWS (PERSO_S3_ENDPOINT)")
+	fs.StringVar(&c.s3.Region, "s3-region", env("PERSO_S3_REGION", "us-east-1"), "S3 signing region (PERSO_S3_REGION)")
+	fs.StringVar(&c.s3.AccessKeyID, "s3-access-key", env("PERSO_S3_ACCESS_KEY", ""), "S3 access key ID (PERSO_S3_ACCESS_KEY)")
+	fs.StringVar(&c.s3.SecretAccessKey, "s3-secret-key", env("PERSO_S3_SECRET_KEY", ""), "S3 secret access key (PERSO_S3_SECRET_KEY)")
+	pathStyle, err := envBool(getenv, "PERSO_S3_PATH_STYLE")
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.s3.PathStyle, "s3-path-style", pathStyle, "address S3 buckets path-style, as most self-hosted servers need (PERSO_S3_PATH_STYLE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -128,6 +143,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if c.database == "" {
 		c.database = "sqlite:" + filepath.Join(c.data, "perso.db")
+	}
+	if c.dataRoot == "" {
+		abs, err := filepath.Abs(filepath.Join(c.data, "datasets"))
+		if err != nil {
+			return c, err
+		}
+		c.dataRoot = "file://" + filepath.ToSlash(abs)
 	}
 	return c, nil
 }
@@ -147,9 +169,11 @@ func envBool(getenv func(string) string, name string) (bool, error) {
 // parseQuotas applies overrides like "datasetGroups=100,schemas=unlimited".
 func parseQuotas(s string, q perso.Quotas) (perso.Quotas, error) {
 	fields := map[string]*int{
-		"datasetgroups":   &q.DatasetGroups,
-		"schemas":         &q.Schemas,
-		"tagsperresource": &q.TagsPerResource,
+		"datasetgroups":         &q.DatasetGroups,
+		"schemas":               &q.Schemas,
+		"tagsperresource":       &q.TagsPerResource,
+		"pendingimportjobs":     &q.PendingImportJobs,
+		"minimportinteractions": &q.MinImportInteractions,
 	}
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
@@ -159,7 +183,7 @@ func parseQuotas(s string, q perso.Quotas) (perso.Quotas, error) {
 		name, val, ok := strings.Cut(item, "=")
 		p, known := fields[strings.ToLower(strings.TrimSpace(name))]
 		if !ok || !known {
-			return q, fmt.Errorf("quota %q: want name=N or name=unlimited with name one of datasetGroups, schemas, tagsPerResource", item)
+			return q, fmt.Errorf("quota %q: want name=N or name=unlimited with name one of datasetGroups, schemas, tagsPerResource, pendingImportJobs, minImportInteractions", item)
 		}
 		val = strings.TrimSpace(val)
 		if strings.EqualFold(val, "unlimited") {
@@ -223,6 +247,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	runner = worker.New(store, svc, perso.SystemClock{}, log)
+	blobCfg := blob.Config{Root: c.fileRoot}
+	if c.s3.Endpoint != "" || c.s3.AccessKeyID != "" || strings.HasPrefix(c.dataRoot, "s3://") {
+		s3 := c.s3
+		blobCfg.S3 = &s3
+	}
+	if runner.Blobs, err = blob.New(ctx, blobCfg); err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	runner.DataRoot = c.dataRoot
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

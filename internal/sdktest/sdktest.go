@@ -23,6 +23,7 @@ import (
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/aws/sigv4"
+	"github.com/perso/perso/blob"
 	"github.com/perso/perso/httpapi"
 	"github.com/perso/perso/internal/pgtest"
 	"github.com/perso/perso/sqlstore"
@@ -48,6 +49,10 @@ type Options struct {
 	NoWorker bool
 	// Clock replaces the system clock.
 	Clock perso.Clock
+	// S3 configures s3:// locations; nil refuses them.
+	S3 *blob.S3Config
+	// DataRoot is where dataset data is kept; "" is a temporary directory.
+	DataRoot string
 }
 
 // Server is a running perso server.
@@ -92,6 +97,15 @@ func Start(t testing.TB, opts Options) *Server {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	runner = worker.New(store, svc, clock, log)
 	runner.Poll = 20 * time.Millisecond
+	runner.Blobs, err = blob.New(ctx, blob.Config{S3: opts.S3})
+	if err != nil {
+		cancel()
+		t.Fatalf("blob store: %v", err)
+	}
+	runner.DataRoot = opts.DataRoot
+	if runner.DataRoot == "" {
+		runner.DataRoot = "file://" + filepath.ToSlash(filepath.Join(t.TempDir(), "datasets"))
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
