@@ -44,21 +44,29 @@ func exportJob(t *testing.T, c *personalize.Client, name, dataset, path, mode st
 	if err != nil {
 		t.Fatalf("CreateDatasetExportJob: %v", err)
 	}
+	waitExport(t, c, aws.ToString(out.DatasetExportJobArn))
+	b, err := os.ReadFile(filepath.Join(strings.TrimPrefix(path, "file://"), name, "part-00000.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// waitExport polls an export job until it is ACTIVE, failing the test if
+// it fails.
+func waitExport(t *testing.T, c *personalize.Client, arn string) {
+	t.Helper()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(2 * time.Minute)
 	for {
-		d, err := c.DescribeDatasetExportJob(ctx, &personalize.DescribeDatasetExportJobInput{DatasetExportJobArn: out.DatasetExportJobArn})
+		d, err := c.DescribeDatasetExportJob(context.Background(), &personalize.DescribeDatasetExportJobInput{DatasetExportJobArn: aws.String(arn)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch aws.ToString(d.DatasetExportJob.Status) {
 		case "ACTIVE":
-			b, err := os.ReadFile(filepath.Join(strings.TrimPrefix(path, "file://"), name, "part-00000.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
+			return
 		case "CREATE FAILED":
 			t.Fatalf("export failed: %s", aws.ToString(d.DatasetExportJob.FailureReason))
 		}
