@@ -86,6 +86,7 @@ type serveConfig struct {
 	sync        bool
 	quotas      string
 	workers     int
+	jobLease    time.Duration
 	logLevel    string
 	dataRoot    string
 	fileRoot    string
@@ -123,6 +124,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("PERSO_WORKERS: %w", err)
 	}
 	fs.IntVar(&c.workers, "workers", workers, "background job workers (PERSO_WORKERS)")
+	lease, err := time.ParseDuration(env("PERSO_JOB_LEASE", "30s"))
+	if err != nil {
+		return c, fmt.Errorf("PERSO_JOB_LEASE: %w", err)
+	}
+	fs.DurationVar(&c.jobLease, "job-lease", lease, "how long a job stays with a worker that stops renewing it, e.g. after a crash, before another takes it over (PERSO_JOB_LEASE)")
 	fs.StringVar(&c.logLevel, "log-level", env("PERSO_LOG_LEVEL", "info"), "debug, info, warn or error (PERSO_LOG_LEVEL)")
 	fs.StringVar(&c.dataRoot, "data-root", env("PERSO_DATA_ROOT", ""), "URL under which dataset data is kept: file:///path or s3://bucket/prefix; default file://<data>/datasets (PERSO_DATA_ROOT)")
 	fs.StringVar(&c.fileRoot, "file-root", env("PERSO_FILE_ROOT", ""), "confine file:// imports and exports to this directory; default: anywhere (PERSO_FILE_ROOT)")
@@ -256,6 +262,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("blob store: %w", err)
 	}
 	runner.DataRoot = c.dataRoot
+	if c.jobLease < time.Second {
+		return fmt.Errorf("job lease %s: want at least 1s", c.jobLease)
+	}
+	runner.Lease = c.jobLease
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -72,6 +72,9 @@ func TestRun_Errors(t *testing.T) {
 	}
 }
 
+// execCommand is exec.Command.
+var execCommand = exec.Command
+
 // server is a perso binary running in a child process.
 type server struct {
 	cmd *exec.Cmd
@@ -118,7 +121,7 @@ func TestKill9(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "perso")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := execCommand("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
