@@ -164,6 +164,9 @@ type Tx interface {
 	// DeleteRows removes the dataset's rows with Seq at most through, or
 	// all of them when through is negative.
 	DeleteRows(ctx context.Context, dataset string, through int64) error
+	// DeleteRowSeqs removes the dataset's rows with the given Seqs and
+	// returns how many there were.
+	DeleteRowSeqs(ctx context.Context, dataset string, seqs []int64) (int, error)
 	// Enqueue adds a job to the queue and sets its ID.
 	Enqueue(ctx context.Context, j *Job) error
 	// CompleteJob removes a claimed job from the queue. It answers

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"math"
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/aws/awsjson"
@@ -112,6 +113,66 @@ func (a *api) listDatasetExportJobs(ctx context.Context, in *pz.ListDatasetExpor
 	for _, j := range jobs {
 		out.DatasetExportJobs = append(out.DatasetExportJobs, pz.DatasetExportJobSummary{
 			DatasetExportJobArn: j.ARN,
+			JobName:             j.Name,
+			Status:              j.Status,
+			CreationDateTime:    awsjson.NewTimestamp(j.Created),
+			LastUpdatedDateTime: awsjson.NewTimestamp(j.Updated),
+			FailureReason:       j.FailureReason,
+		})
+	}
+	return out, nil
+}
+
+func (a *api) createDataDeletionJob(ctx context.Context, in *pz.CreateDataDeletionJobRequest) (*pz.CreateDataDeletionJobResponse, error) {
+	loc := ""
+	if in.DataSource != nil {
+		loc = in.DataSource.DataLocation
+	}
+	if loc == "" {
+		return nil, perso.Errorf(perso.KindInvalid, "dataSource.dataLocation is required.")
+	}
+	arn, err := a.svc.CreateDataDeletionJob(ctx, scope(ctx), perso.CreateDataDeletionJobInput{
+		Name: in.JobName, GroupARN: in.DatasetGroupArn, DataLocation: loc, RoleARN: in.RoleArn, Tags: tagMap(in.Tags),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pz.CreateDataDeletionJobResponse{DataDeletionJobArn: arn}, nil
+}
+
+func (a *api) describeDataDeletionJob(ctx context.Context, in *pz.DescribeDataDeletionJobRequest) (*pz.DescribeDataDeletionJobResponse, error) {
+	j, err := a.svc.DescribeDataDeletionJob(ctx, scope(ctx), in.DataDeletionJobArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &pz.DataDeletionJob{
+		JobName:             j.Name,
+		DataDeletionJobArn:  j.ARN,
+		DatasetGroupArn:     j.GroupARN,
+		DataSource:          &pz.DataSource{DataLocation: j.DataLocation},
+		RoleArn:             j.RoleARN,
+		Status:              j.Status,
+		CreationDateTime:    awsjson.NewTimestamp(j.Created),
+		LastUpdatedDateTime: awsjson.NewTimestamp(j.Updated),
+		FailureReason:       j.FailureReason,
+	}
+	if j.Status == perso.StatusCompleted {
+		n := int32(min(j.NumDeleted, math.MaxInt32))
+		out.NumDeleted = &n
+	}
+	return &pz.DescribeDataDeletionJobResponse{DataDeletionJob: out}, nil
+}
+
+func (a *api) listDataDeletionJobs(ctx context.Context, in *pz.ListDataDeletionJobsRequest) (*pz.ListDataDeletionJobsResponse, error) {
+	jobs, next, err := a.svc.ListDataDeletionJobs(ctx, scope(ctx), in.DatasetGroupArn, page(in.MaxResults, in.NextToken))
+	if err != nil {
+		return nil, err
+	}
+	out := &pz.ListDataDeletionJobsResponse{DataDeletionJobs: make([]pz.DataDeletionJobSummary, 0, len(jobs)), NextToken: next}
+	for _, j := range jobs {
+		out.DataDeletionJobs = append(out.DataDeletionJobs, pz.DataDeletionJobSummary{
+			DataDeletionJobArn:  j.ARN,
+			DatasetGroupArn:     j.GroupARN,
 			JobName:             j.Name,
 			Status:              j.Status,
 			CreationDateTime:    awsjson.NewTimestamp(j.Created),

@@ -37,6 +37,10 @@ func (a *api) controlRoutes() map[string]http.Handler {
 		pz.OpDescribeDatasetExportJob: control(a, a.describeDatasetExportJob),
 		pz.OpListDatasetExportJobs:    control(a, a.listDatasetExportJobs),
 
+		pz.OpCreateDataDeletionJob:   control(a, a.createDataDeletionJob),
+		pz.OpDescribeDataDeletionJob: control(a, a.describeDataDeletionJob),
+		pz.OpListDataDeletionJobs:    control(a, a.listDataDeletionJobs),
+
 		pz.OpCreateEventTracker:   control(a, a.createEventTracker),
 		pz.OpDescribeEventTracker: control(a, a.describeEventTracker),
 		pz.OpListEventTrackers:    control(a, a.listEventTrackers),

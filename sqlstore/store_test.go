@@ -827,9 +827,19 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		if !reflect.DeepEqual(got, rows) {
 			t.Fatalf("ScanRows = %d rows, want the %d appended in order", len(got), len(rows))
 		}
+		update(t, s, scopeA, func(tx perso.Tx) error {
+			n, err := tx.DeleteRowSeqs(ctx, ds, []int64{rows[3].Seq, rows[3].Seq, rows[12].Seq})
+			if err == nil && n != 2 {
+				err = fmt.Errorf("DeleteRowSeqs removed %d rows, want 2", n)
+			}
+			return err
+		})
+		if got, _ := s.ScanRows(ctx, scopeA, ds, 0, 100); len(got) != 23 {
+			t.Fatalf("after DeleteRowSeqs: %d rows, want 23", len(got))
+		}
 		update(t, s, scopeA, func(tx perso.Tx) error { return tx.DeleteRows(ctx, ds, rows[9].Seq) })
 		got, err := s.ScanRows(ctx, scopeA, ds, 0, 100)
-		if err != nil || len(got) != 15 || got[0].Seq != rows[10].Seq {
+		if err != nil || len(got) != 14 || got[0].Seq != rows[10].Seq {
 			t.Fatalf("after DeleteRows: %d rows, %v", len(got), err)
 		}
 		update(t, s, scopeA, func(tx perso.Tx) error { return tx.DeleteRows(ctx, ds, -1) })

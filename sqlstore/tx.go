@@ -46,6 +46,25 @@ func (t *tx) AppendRows(ctx context.Context, dataset string, rows []perso.Row) e
 	return nil
 }
 
+// DeleteRowSeqs removes the dataset's rows with the given Seqs and returns
+// how many were removed.
+func (t *tx) DeleteRowSeqs(ctx context.Context, dataset string, seqs []int64) (int, error) {
+	n := 0
+	for _, seq := range seqs {
+		res, err := t.tx.ExecContext(ctx, `DELETE FROM rows WHERE account = $1 AND region = $2 AND dataset = $3 AND seq = $4`,
+			t.scope.Account, t.scope.Region, dataset, seq)
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: delete row: %w", err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: delete row: %w", err)
+		}
+		n += int(k)
+	}
+	return n, nil
+}
+
 // DeleteRows removes the dataset's rows up to and including Seq through,
 // or all of them when through is negative.
 func (t *tx) DeleteRows(ctx context.Context, dataset string, through int64) error {

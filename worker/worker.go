@@ -135,6 +135,8 @@ func (r *Runner) run(ctx context.Context, job perso.Job) error {
 		return r.runImport(ctx, job)
 	case perso.JobExport:
 		return r.runExport(ctx, job)
+	case perso.JobDataDeletion:
+		return r.runDataDeletion(ctx, job)
 	default:
 		return r.service.RunJob(ctx, job)
 	}
