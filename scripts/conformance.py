@@ -8,8 +8,11 @@ PageSize and StartingToken. Prints one line per check and a closing
 "N passed, N failed" line; exits non-zero on any failure.
 """
 
+import datetime
 import json
+import os
 import sys
+import time
 import traceback
 
 import boto3
@@ -184,6 +187,82 @@ def _():
 def _():
     e = expect_error("NotImplementedException", client.list_solutions)
     assert "not implemented" in e.response["Error"]["Message"]
+
+
+S3_ENDPOINT = os.environ.get("PERSO_TEST_S3")
+WORK = os.environ["CONFORMANCE_WORK"]
+
+
+def wait_for(describe, key, done=("ACTIVE",), failed=("CREATE FAILED",), timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        obj = describe()[key]
+        if obj["status"] in done:
+            return obj
+        assert obj["status"] not in failed, obj.get("failureReason")
+        time.sleep(0.05)
+    raise AssertionError(f"{key} did not finish")
+
+
+def interactions_csv(rows=1500):
+    lines = ["USER_ID,ITEM_ID,TIMESTAMP"]
+    lines += [f"u{i % 97},i{i % 311},{1700000000 + i}" for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+@check("import a file and stream events (events API through boto3)")
+def _():
+    group = client.create_dataset_group(name="conf-data")["datasetGroupArn"]
+    ds = client.create_dataset(name="i", datasetGroupArn=group, datasetType="Interactions", schemaArn=state["schema_i"])["datasetArn"]
+    state["data_group"], state["data_ds"] = group, ds
+    path = os.path.join(WORK, "interactions.csv")
+    with open(path, "w") as f:
+        f.write(interactions_csv())
+    job = client.create_dataset_import_job(jobName="conf-file", datasetArn=ds, dataSource={"dataLocation": "file://" + path},
+                                           roleArn="arn:aws:iam::123456789012:role/perso", importMode="FULL")["datasetImportJobArn"]
+    wait_for(lambda: client.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob")
+    jobs = client.list_dataset_import_jobs(datasetArn=ds)["datasetImportJobs"]
+    assert [j["jobName"] for j in jobs] == ["conf-file"], jobs
+    tracker = client.create_event_tracker(name="conf-tracker", datasetGroupArn=group)
+    events = boto3.client("personalize-events", endpoint_url=ENDPOINT, region_name=REGION,
+                          aws_access_key_id=ACCOUNT, aws_secret_access_key="local", config=Config(retries={"max_attempts": 1}))
+    events.put_events(trackingId=tracker["trackingId"], userId="live-user", sessionId="s1",
+                      eventList=[{"eventType": "click", "itemId": "live-item", "sentAt": datetime.datetime(2026, 11, 26)}])
+    try:
+        events.put_events(trackingId="no-such-tracker", sessionId="s1",
+                          eventList=[{"eventType": "click", "itemId": "x", "sentAt": datetime.datetime(2026, 11, 26)}])
+        raise AssertionError("unknown tracking ID accepted")
+    except events.exceptions.ResourceNotFoundException:
+        pass
+    out = os.path.join(WORK, "export")
+    job = client.create_dataset_export_job(jobName="conf-export", datasetArn=ds, ingestionMode="ALL", roleArn="arn:aws:iam::123456789012:role/perso",
+                                           jobOutput={"s3DataDestination": {"path": "file://" + out + "/"}})["datasetExportJobArn"]
+    wait_for(lambda: client.describe_dataset_export_job(datasetExportJobArn=job), "datasetExportJob")
+    with open(os.path.join(out, "conf-export", "part-00000.csv")) as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 1 + 1500 + 1 and lines[-1].startswith("live-user,live-item,"), (len(lines), lines[-1])
+
+
+@check("import from and export to S3 (when an S3 server is given)")
+def _():
+    if not S3_ENDPOINT:
+        print("  skipped: PERSO_TEST_S3 not set")
+        return
+    s3 = boto3.client("s3", endpoint_url=S3_ENDPOINT, region_name="us-east-1",
+                      aws_access_key_id=os.environ["PERSO_TEST_S3_ACCESS_KEY"], aws_secret_access_key=os.environ["PERSO_TEST_S3_SECRET_KEY"],
+                      config=Config(s3={"addressing_style": "path"}))
+    bucket = os.environ["PERSO_TEST_S3_BUCKET"]
+    prefix = f"conformance-{int(time.time() * 1000)}/"
+    s3.put_object(Bucket=bucket, Key=prefix + "in/interactions.csv", Body=interactions_csv(2000).encode())
+    ds = state["data_ds"]
+    job = client.create_dataset_import_job(jobName="conf-s3", datasetArn=ds, dataSource={"dataLocation": f"s3://{bucket}/{prefix}in/"},
+                                           roleArn="arn:aws:iam::123456789012:role/perso", importMode="FULL")["datasetImportJobArn"]
+    wait_for(lambda: client.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob")
+    job = client.create_dataset_export_job(jobName="conf-s3-export", datasetArn=ds, ingestionMode="BULK", roleArn="arn:aws:iam::123456789012:role/perso",
+                                           jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/{prefix}out/"}})["datasetExportJobArn"]
+    wait_for(lambda: client.describe_dataset_export_job(datasetExportJobArn=job), "datasetExportJob")
+    body = s3.get_object(Bucket=bucket, Key=prefix + "out/conf-s3-export/part-00000.csv")["Body"].read().decode()
+    assert len(body.splitlines()) == 2001, len(body.splitlines())
 
 
 failed = sum(1 for _, e in results if e is not None)

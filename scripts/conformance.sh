@@ -11,7 +11,11 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "
 go build -o "$work/perso" ./cmd/perso
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 endpoint="http://127.0.0.1:$port"
-PERSO_QUOTAS="datasetGroups=unlimited" "$work/perso" serve --addr "127.0.0.1:$port" --data "$work/data" --sync >"$work/log" 2>&1 &
+s3flags=()
+if [ -n "${PERSO_TEST_S3:-}" ]; then
+  s3flags=(--s3-endpoint "$PERSO_TEST_S3" --s3-access-key "$PERSO_TEST_S3_ACCESS_KEY" --s3-secret-key "$PERSO_TEST_S3_SECRET_KEY" --s3-path-style)
+fi
+PERSO_QUOTAS="datasetGroups=unlimited" "$work/perso" serve --addr "127.0.0.1:$port" --data "$work/data" --sync "${s3flags[@]}" >"$work/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "$endpoint" && break
@@ -22,7 +26,7 @@ export AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_RE
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 status=0
-python3 scripts/conformance.py "$endpoint" || status=1
+CONFORMANCE_WORK="$work" python3 scripts/conformance.py "$endpoint" || status=1
 
 # The AWS CLI (v1) against the same server.
 passed=0 failed=0
