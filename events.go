@@ -58,11 +58,12 @@ func (s *Service) PutEvents(ctx context.Context, scope Scope, in PutEventsInput)
 			return Errorf(KindInvalid, "%s is %d bytes; an event may be at most %d bytes.", path, e.Size, MaxEventBytes)
 		}
 		fixed := map[string]any{"USER_ID": user, "TIMESTAMP": e.SentAt.Unix()}
-		optional := map[string]any{}
 		if e.ItemID != "" {
 			fixed["ITEM_ID"] = e.ItemID
 		}
-		optional["EVENT_TYPE"] = e.EventType
+		// Every member-backed field is listed, nil when the member is
+		// absent, so that properties cannot set it either.
+		optional := map[string]any{"EVENT_TYPE": e.EventType, "EVENT_VALUE": nil, "IMPRESSION": nil, "RECOMMENDATION_ID": nil, "EVENT_ATTRIBUTION_SOURCE": nil}
 		if e.EventValue != nil {
 			optional["EVENT_VALUE"] = *e.EventValue
 		}
@@ -107,7 +108,7 @@ func (s *Service) PutActionInteractions(ctx context.Context, scope Scope, tracki
 			user = a.SessionID
 		}
 		fixed := map[string]any{"USER_ID": user, "ACTION_ID": a.ActionID, "TIMESTAMP": a.Timestamp.Unix(), "EVENT_TYPE": a.EventType}
-		optional := map[string]any{}
+		optional := map[string]any{"IMPRESSION": nil, "RECOMMENDATION_ID": nil}
 		if len(a.Impression) > 0 {
 			optional["IMPRESSION"] = strings.Join(a.Impression, "|")
 		}
@@ -262,7 +263,7 @@ func CamelCase(field string) string {
 // buildRow checks one record against a schema and encodes it as a row.
 // fixed holds the fields the operation's own members set; they must exist
 // in the schema. optional holds member values the schema may lack (they are
-// dropped then). props is the record's JSON properties, which may set
+// dropped then; a nil value is an absent member). props is the record's JSON properties, which may set
 // only the schema's other fields. path names the record in errors.
 func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, path string) ([]byte, error) {
 	row := make(map[string]any, len(schema.Fields))
@@ -278,7 +279,7 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 		row[name] = cv
 	}
 	for name, v := range optional {
-		if f, ok := schema.Field(name); ok {
+		if f, ok := schema.Field(name); ok && v != nil {
 			cv, err := convert(f, v)
 			if err != nil {
 				return nil, Errorf(KindInvalid, "%s: %s %v", path, name, err)
