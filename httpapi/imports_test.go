@@ -217,3 +217,32 @@ func TestDatasetImportJob(t *testing.T) {
 		}
 	})
 }
+
+func TestDatasetImportJob_PendingQuota(t *testing.T) {
+	ctx := context.Background()
+	q := perso.DefaultQuotas()
+	q.PendingImportJobs = 2
+	// No worker: the jobs stay pending.
+	srv := sdktest.Start(t, sdktest.Options{Config: perso.Config{Synchronous: true, Quotas: q}, NoWorker: true})
+	c := srv.Control()
+	group := mustGroup(t, c, "g", "")
+	ds := mustDataset(t, c, "r", group, "Interactions", mustSchema(t, c, "r", ratingsSchema))
+	create := func(name string) error {
+		_, err := c.CreateDatasetImportJob(ctx, &personalize.CreateDatasetImportJobInput{JobName: aws.String(name), DatasetArn: aws.String(ds),
+			DataSource: &types.DataSource{DataLocation: aws.String("file:///nowhere/x.csv")}})
+		return err
+	}
+	for _, name := range []string{"a", "b"} {
+		if err := create(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCode(t, create("c"), "LimitExceededException")
+	out, err := c.DescribeDatasetImportJob(ctx, &personalize.DescribeDatasetImportJobInput{DatasetImportJobArn: aws.String(sdktest.ARN("dataset-import-job/a"))})
+	if err != nil || aws.ToString(out.DatasetImportJob.Status) != "CREATE PENDING" {
+		t.Fatalf("job a = %+v, %v", out, err)
+	}
+	// A dataset with imports pending cannot be deleted.
+	_, err = c.DeleteDataset(ctx, &personalize.DeleteDatasetInput{DatasetArn: aws.String(ds)})
+	wantCode(t, err, "ResourceInUseException")
+}
