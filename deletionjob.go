@@ -186,6 +186,7 @@ func (s *Service) FinishDataDeletion(ctx context.Context, job Job, rewrites []Da
 		now := s.clock.Now()
 		if failure == "" {
 			var deleted int64
+			var replaced []string
 			for _, rw := range rewrites {
 				for old, sg := range rw.Replace {
 					or, err := tx.Get(ctx, old)
@@ -203,6 +204,7 @@ func (s *Service) FinishDataDeletion(ctx context.Context, job Job, rewrites []Da
 					if err := tx.Delete(ctx, old); err != nil {
 						return err
 					}
+					replaced = append(replaced, old)
 					if sg.URL != "" {
 						sg.Job = j.ARN
 						if err := tx.Insert(ctx, &Record{Type: ResourceSegment, ARN: sg.URL, Key: sg.URL, Parent: rw.DatasetARN, Created: now, Updated: now, Data: encode(sg)}); err != nil {
@@ -218,6 +220,9 @@ func (s *Service) FinishDataDeletion(ctx context.Context, job Job, rewrites []Da
 			}
 			j.NumDeleted = deleted
 			r.Status = StatusCompleted
+			if err := s.enqueueFileDeletion(ctx, tx, j.ARN, replaced); err != nil {
+				return err
+			}
 		} else {
 			j.FailureReason = failure
 			r.Status = StatusFailed

@@ -261,6 +261,9 @@ func (s *Service) FinishImport(ctx context.Context, job Job, segments []Segment,
 						return err
 					}
 				}
+				if err := s.enqueueFileDeletion(ctx, tx, j.DatasetARN, segmentURLs(old)); err != nil {
+					return err
+				}
 			}
 			for _, sg := range segments {
 				sg.Job = j.ARN

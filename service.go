@@ -208,7 +208,7 @@ func deletable(arn, status string) error {
 // DELETE PENDING and DELETE IN_PROGRESS.
 func (s *Service) remove(ctx context.Context, tx Tx, r Record, lifecycle bool) error {
 	if !lifecycle || s.cfg.Synchronous {
-		return deleteRecord(ctx, tx, r)
+		return s.deleteRecord(ctx, tx, r)
 	}
 	r.Status = StatusDeletePending
 	r.Updated = s.clock.Now()
@@ -219,9 +219,9 @@ func (s *Service) remove(ctx context.Context, tx Tx, r Record, lifecycle bool) e
 }
 
 // deleteRecord deletes a resource for good, with what belongs to it alone:
-// a dataset's bulk data listing, import jobs and streamed rows. Segment
-// files stay in the blob store; nothing lists them any more.
-func deleteRecord(ctx context.Context, tx Tx, r Record) error {
+// a dataset's bulk data listing, import jobs and streamed rows. Its segment
+// files are deleted later, after FileGrace.
+func (s *Service) deleteRecord(ctx context.Context, tx Tx, r Record) error {
 	if r.Type == ResourceDataset {
 		for _, t := range []ResourceType{ResourceSegment, ResourceDatasetImportJob} {
 			children, err := tx.List(ctx, ListQuery{Type: t, Parent: r.ARN})
@@ -232,6 +232,9 @@ func deleteRecord(ctx context.Context, tx Tx, r Record) error {
 				if err := tx.Delete(ctx, c.ARN); err != nil {
 					return err
 				}
+			}
+			if err := s.enqueueFileDeletion(ctx, tx, r.ARN, segmentURLs(children)); err != nil {
+				return err
 			}
 		}
 		if err := tx.DeleteRows(ctx, r.ARN, -1); err != nil {
@@ -276,7 +279,7 @@ func (s *Service) advance(ctx context.Context, tx Tx, arn string) error {
 	case StatusDeletePending:
 		next, more = StatusDeleteInProgress, true
 	case StatusDeleteInProgress:
-		return deleteRecord(ctx, tx, r)
+		return s.deleteRecord(ctx, tx, r)
 	case StatusUpdatePending:
 		next, more = StatusUpdateInProgress, true
 	case StatusUpdateInProgress:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +246,64 @@ func TestDatasetImportJob_PendingQuota(t *testing.T) {
 	// A dataset with imports pending cannot be deleted.
 	_, err = c.DeleteDataset(ctx, &personalize.DeleteDatasetInput{DatasetArn: aws.String(ds)})
 	wantCode(t, err, "ResourceInUseException")
+}
+
+// fakeClock is a clock the test moves.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Segments replaced by a FULL import are deleted from the blob store once
+// their grace period is over, not before.
+func TestDatasetImportJob_ReplacedFilesDeleted(t *testing.T) {
+	clock := &fakeClock{now: time.Now().UTC()}
+	srv := sdktest.Start(t, sdktest.Options{Config: perso.Config{Synchronous: true}, Clock: clock})
+	c := srv.Control()
+	dir := t.TempDir()
+	group := mustGroup(t, c, "g", "")
+	ds := mustDataset(t, c, "r", group, "Interactions", mustSchema(t, c, "r", ratingsSchema))
+	part, _ := ml100k(t, dir, 1000)
+	if j := importJob(t, c, "one", ds, "file://"+part, "FULL"); aws.ToString(j.Status) != "ACTIVE" {
+		t.Fatal(aws.ToString(j.FailureReason))
+	}
+	scope := perso.Scope{Account: sdktest.Account, Region: sdktest.Region}
+	first, err := srv.Service.DatasetSegments(context.Background(), scope, ds)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("segments = %v, %v", first, err)
+	}
+	if j := importJob(t, c, "two", ds, "file://"+part, "FULL"); aws.ToString(j.Status) != "ACTIVE" {
+		t.Fatal(aws.ToString(j.FailureReason))
+	}
+	old := strings.TrimPrefix(first[0].URL, "file://")
+	if _, err := os.Stat(old); err != nil {
+		t.Fatalf("the replaced segment is gone before its grace period: %v", err)
+	}
+	clock.Add(perso.FileGrace + time.Second)
+	srv.Runner.Wake()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(old); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced segment was not deleted after its grace period")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := datasetRows(t, srv, ds); got != 1000 {
+		t.Fatalf("dataset holds %d rows after the cleanup, want 1000", got)
+	}
 }

@@ -53,14 +53,6 @@ func (r *Runner) runDataDeletion(ctx context.Context, job perso.Job) error {
 		r.deleteUnder(ctx, prefix)
 		return err
 	}
-	// The replaced segments are listed nowhere now.
-	for _, rw := range rewrites {
-		for old := range rw.Replace {
-			if err := r.Blobs.Delete(ctx, old); err != nil {
-				log.Warn("could not delete a replaced segment", "url", old, "err", err)
-			}
-		}
-	}
 	log.Info("data deletion done", "users", len(users))
 	return nil
 }

@@ -137,6 +137,8 @@ func (r *Runner) run(ctx context.Context, job perso.Job) error {
 		return r.runExport(ctx, job)
 	case perso.JobDataDeletion:
 		return r.runDataDeletion(ctx, job)
+	case perso.JobDeleteFiles:
+		return r.deleteFiles(ctx, job)
 	default:
 		return r.service.RunJob(ctx, job)
 	}
@@ -162,4 +164,25 @@ func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, job p
 			}
 		}
 	}
+}
+
+// deleteFiles deletes files nothing lists any more, then completes the job.
+// Deleting a file that is already gone is not an error, so the job can run
+// again after a crash.
+func (r *Runner) deleteFiles(ctx context.Context, job perso.Job) error {
+	urls, err := perso.FilesToDelete(job)
+	if err != nil {
+		r.log.Error("dropping a file deletion job with a bad file list", "err", err)
+		return r.service.CompleteJob(ctx, job)
+	}
+	if r.Blobs == nil {
+		return errors.New("no blob store is configured")
+	}
+	for _, u := range urls {
+		if err := r.Blobs.Delete(ctx, u); err != nil {
+			return err
+		}
+	}
+	r.log.Info("deleted files no longer in use", "count", len(urls), "for", job.ARN)
+	return r.service.CompleteJob(ctx, job)
 }
