@@ -18,11 +18,12 @@ const (
 	KindInUse                      // the resource's state forbids the request
 	KindLimitExceeded              // a quota would be exceeded
 	KindTooManyTags                // a resource would carry too many tags
+	KindTooManyTagKeys             // a request names too many tag keys
 	KindInvalidToken               // a nextToken was not issued for this query
 	KindNotImplemented             // the operation exists in the API but not here yet
 )
 
-var kindNames = [...]string{"Internal", "Invalid", "NotFound", "AlreadyExists", "InUse", "LimitExceeded", "TooManyTags", "InvalidToken", "NotImplemented"}
+var kindNames = [...]string{"Internal", "Invalid", "NotFound", "AlreadyExists", "InUse", "LimitExceeded", "TooManyTags", "TooManyTagKeys", "InvalidToken", "NotImplemented"}
 
 // String returns the kind's name.
 func (k Kind) String() string {

@@ -350,6 +350,9 @@ func (s *Service) TagResource(ctx context.Context, scope Scope, arn string, tags
 
 // UntagResource removes tags from a resource; keys it lacks are ignored.
 func (s *Service) UntagResource(ctx context.Context, scope Scope, arn string, keys []string) error {
+	if overQuota(s.cfg.Quotas.TagsPerResource, len(keys)-1) {
+		return Errorf(KindTooManyTagKeys, "The request names %d tag keys; a resource can have at most %d tags.", len(keys), s.cfg.Quotas.TagsPerResource)
+	}
 	return s.update(ctx, scope, func(tx Tx) error {
 		r, err := s.getAny(ctx, scope, tx, arn)
 		if err != nil {

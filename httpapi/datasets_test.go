@@ -191,6 +191,14 @@ func TestTags(t *testing.T) {
 		_, err = c.CreateDatasetGroup(ctx, &personalize.CreateDatasetGroupInput{Name: aws.String("h"), Tags: append(many, tag("x", "y"))})
 		wantCode(t, err, "TooManyTagsException")
 	})
+	t.Run("ErrTooManyTagKeys", func(t *testing.T) {
+		keys := make([]string, 51)
+		for i := range keys {
+			keys[i] = strings.Repeat("k", i+1)
+		}
+		_, err := c.UntagResource(ctx, &personalize.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
+		wantCode(t, err, "TooManyTagKeysException")
+	})
 	t.Run("ErrReservedPrefix", func(t *testing.T) {
 		_, err := c.TagResource(ctx, &personalize.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag("aws:x", "1")}})
 		wantCode(t, err, "InvalidInputException")

@@ -169,6 +169,8 @@ func (a *api) awsError(err error, rest bool) *awsjson.Error {
 		code = pz.ErrCodeLimitExceededException
 	case perso.KindTooManyTags:
 		code = pz.ErrCodeTooManyTagsException
+	case perso.KindTooManyTagKeys:
+		code = pz.ErrCodeTooManyTagKeysException
 	case perso.KindInvalidToken:
 		code = pz.ErrCodeInvalidNextTokenException
 	case perso.KindNotImplemented:
