@@ -93,19 +93,7 @@ func (s *Service) DescribeDataset(ctx context.Context, scope Scope, arn string) 
 // the whole account and region when groupARN is "". An unknown group lists
 // nothing.
 func (s *Service) ListDatasets(ctx context.Context, scope Scope, groupARN string, p Page) ([]Dataset, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDataset, Parent: groupARN}, "ListDatasets\x00"+groupARN, p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]Dataset, 0, len(recs))
-	for _, r := range recs {
-		d, err := datasetFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, d)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDataset, Parent: groupARN}, "ListDatasets\x00"+groupARN, p, datasetFrom)
 }
 
 // DeleteDataset deletes a dataset that is not in the middle of a step.

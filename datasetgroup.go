@@ -49,28 +49,12 @@ func (s *Service) CreateDatasetGroup(ctx context.Context, scope Scope, in Create
 
 // DescribeDatasetGroup returns a dataset group.
 func (s *Service) DescribeDatasetGroup(ctx context.Context, scope Scope, arn string) (DatasetGroup, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceDatasetGroup)
-	if err != nil {
-		return DatasetGroup{}, err
-	}
-	return datasetGroupFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceDatasetGroup, datasetGroupFrom)
 }
 
 // ListDatasetGroups returns one page of the dataset groups, newest first.
 func (s *Service) ListDatasetGroups(ctx context.Context, scope Scope, p Page) ([]DatasetGroup, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDatasetGroup}, "ListDatasetGroups", p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]DatasetGroup, 0, len(recs))
-	for _, r := range recs {
-		g, err := datasetGroupFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, g)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDatasetGroup}, "ListDatasetGroups", p, datasetGroupFrom)
 }
 
 // DeleteDatasetGroup deletes a dataset group that has no datasets left.

@@ -86,29 +86,13 @@ func (s *Service) CreateDataDeletionJob(ctx context.Context, scope Scope, in Cre
 
 // DescribeDataDeletionJob returns a data deletion job.
 func (s *Service) DescribeDataDeletionJob(ctx context.Context, scope Scope, arn string) (DataDeletionJob, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceDataDeletionJob)
-	if err != nil {
-		return DataDeletionJob{}, err
-	}
-	return deletionJobFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceDataDeletionJob, deletionJobFrom)
 }
 
 // ListDataDeletionJobs returns one page of the data deletion jobs of a
 // dataset group, or of the account and region, newest first.
 func (s *Service) ListDataDeletionJobs(ctx context.Context, scope Scope, groupARN string, p Page) ([]DataDeletionJob, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDataDeletionJob, Parent: groupARN}, "ListDataDeletionJobs\x00"+groupARN, p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]DataDeletionJob, 0, len(recs))
-	for _, r := range recs {
-		j, err := deletionJobFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, j)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDataDeletionJob, Parent: groupARN}, "ListDataDeletionJobs\x00"+groupARN, p, deletionJobFrom)
 }
 
 // DeletionTask is what the worker needs to run a data deletion job.

@@ -80,29 +80,13 @@ func (s *Service) CreateEventTracker(ctx context.Context, scope Scope, name, gro
 
 // DescribeEventTracker returns an event tracker.
 func (s *Service) DescribeEventTracker(ctx context.Context, scope Scope, arn string) (EventTracker, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceEventTracker)
-	if err != nil {
-		return EventTracker{}, err
-	}
-	return eventTrackerFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceEventTracker, eventTrackerFrom)
 }
 
 // ListEventTrackers returns one page of the event trackers of a dataset
 // group, or of the account and region when groupARN is "".
 func (s *Service) ListEventTrackers(ctx context.Context, scope Scope, groupARN string, p Page) ([]EventTracker, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceEventTracker, Parent: groupARN}, "ListEventTrackers\x00"+groupARN, p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]EventTracker, 0, len(recs))
-	for _, r := range recs {
-		e, err := eventTrackerFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, e)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceEventTracker, Parent: groupARN}, "ListEventTrackers\x00"+groupARN, p, eventTrackerFrom)
 }
 
 // DeleteEventTracker deletes an event tracker; events sent with its

@@ -95,29 +95,13 @@ func (s *Service) CreateDatasetExportJob(ctx context.Context, scope Scope, in Cr
 
 // DescribeDatasetExportJob returns a dataset export job.
 func (s *Service) DescribeDatasetExportJob(ctx context.Context, scope Scope, arn string) (DatasetExportJob, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceDatasetExportJob)
-	if err != nil {
-		return DatasetExportJob{}, err
-	}
-	return exportJobFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceDatasetExportJob, exportJobFrom)
 }
 
 // ListDatasetExportJobs returns one page of the export jobs of a dataset,
 // or of the account and region when datasetARN is "".
 func (s *Service) ListDatasetExportJobs(ctx context.Context, scope Scope, datasetARN string, p Page) ([]DatasetExportJob, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDatasetExportJob, Parent: datasetARN}, "ListDatasetExportJobs\x00"+datasetARN, p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]DatasetExportJob, 0, len(recs))
-	for _, r := range recs {
-		j, err := exportJobFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, j)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDatasetExportJob, Parent: datasetARN}, "ListDatasetExportJobs\x00"+datasetARN, p, exportJobFrom)
 }
 
 // ExportTask is what the worker needs to run an export job.

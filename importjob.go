@@ -140,29 +140,13 @@ func (s *Service) CreateDatasetImportJob(ctx context.Context, scope Scope, in Cr
 
 // DescribeDatasetImportJob returns a dataset import job.
 func (s *Service) DescribeDatasetImportJob(ctx context.Context, scope Scope, arn string) (DatasetImportJob, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceDatasetImportJob)
-	if err != nil {
-		return DatasetImportJob{}, err
-	}
-	return importJobFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceDatasetImportJob, importJobFrom)
 }
 
 // ListDatasetImportJobs returns one page of the import jobs of a dataset,
 // or of the account and region when datasetARN is "".
 func (s *Service) ListDatasetImportJobs(ctx context.Context, scope Scope, datasetARN string, p Page) ([]DatasetImportJob, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceDatasetImportJob, Parent: datasetARN}, "ListDatasetImportJobs\x00"+datasetARN, p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]DatasetImportJob, 0, len(recs))
-	for _, r := range recs {
-		j, err := importJobFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, j)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDatasetImportJob, Parent: datasetARN}, "ListDatasetImportJobs\x00"+datasetARN, p, importJobFrom)
 }
 
 // ImportTask is what the worker needs to run an import job.

@@ -48,28 +48,12 @@ func (s *Service) CreateSchema(ctx context.Context, scope Scope, in CreateSchema
 
 // DescribeSchema returns a schema.
 func (s *Service) DescribeSchema(ctx context.Context, scope Scope, arn string) (Schema, error) {
-	r, err := get(ctx, s.read(scope), arn, ResourceSchema)
-	if err != nil {
-		return Schema{}, err
-	}
-	return schemaFrom(r)
+	return describeAs(ctx, s, scope, arn, ResourceSchema, schemaFrom)
 }
 
 // ListSchemas returns one page of the schemas, newest first.
 func (s *Service) ListSchemas(ctx context.Context, scope Scope, p Page) ([]Schema, string, error) {
-	recs, next, err := s.list(ctx, ListQuery{Scope: scope, Type: ResourceSchema}, "ListSchemas", p)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]Schema, 0, len(recs))
-	for _, r := range recs {
-		sc, err := schemaFrom(r)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, sc)
-	}
-	return out, next, nil
+	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceSchema}, "ListSchemas", p, schemaFrom)
 }
 
 // DeleteSchema deletes a schema that no dataset uses, including as the

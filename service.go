@@ -117,6 +117,34 @@ func (s *Service) list(ctx context.Context, q ListQuery, query string, p Page) (
 	return recs, next, nil
 }
 
+// listAs pages through records like list and decodes each with from.
+func listAs[T any](ctx context.Context, s *Service, q ListQuery, query string, p Page, from func(Record) (T, error)) ([]T, string, error) {
+	recs, next, err := s.list(ctx, q, query, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		v, err := from(r)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
+	}
+	return out, next, nil
+}
+
+// describeAs reads the resource of type t with the ARN in scope and
+// decodes it with from.
+func describeAs[T any](ctx context.Context, s *Service, scope Scope, arn string, t ResourceType, from func(Record) (T, error)) (T, error) {
+	r, err := get(ctx, s.read(scope), arn, t)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return from(r)
+}
+
 // update runs fn in a write transaction of scope and wakes the worker if
 // fn queued a job.
 func (s *Service) update(ctx context.Context, scope Scope, fn func(tx Tx) error) error {
