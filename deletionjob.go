@@ -54,34 +54,17 @@ type CreateDataDeletionJobInput struct {
 // file (a header with USER_ID, then one user per line) from the datasets
 // of an ACTIVE dataset group.
 func (s *Service) CreateDataDeletionJob(ctx context.Context, scope Scope, in CreateDataDeletionJobInput) (string, error) {
-	if err := s.checkTags(in.Tags); err != nil {
-		return "", err
-	}
 	if err := CheckDataLocation("dataSource.dataLocation", in.DataLocation); err != nil {
 		return "", err
 	}
-	arn := NewARN(scope, ResourceDataDeletionJob, in.Name)
-	err := s.update(ctx, scope, func(tx Tx) error {
-		if _, err := activeGroup(ctx, tx, in.GroupARN); err != nil {
-			return err
-		}
-		if _, err := tx.Get(ctx, arn); err == nil {
-			return Errorf(KindAlreadyExists, "Data deletion job with name %s already exists.", in.Name)
-		} else if !IsKind(err, KindNotFound) {
-			return err
-		}
-		j := DataDeletionJob{Name: in.Name, DataLocation: in.DataLocation, RoleARN: in.RoleARN}
-		now := s.clock.Now()
-		if err := tx.Insert(ctx, &Record{Type: ResourceDataDeletionJob, ARN: arn, Key: in.Name, Parent: in.GroupARN,
-			Status: StatusPending, Created: now, Updated: now, Tags: in.Tags, Data: encode(j)}); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, &Job{Kind: JobDataDeletion, ARN: arn, RunAt: now})
+	return s.createJobResource(ctx, scope, jobResource{
+		Type: ResourceDataDeletionJob, Noun: "Data deletion job", Name: in.Name, Parent: in.GroupARN,
+		Status: StatusPending, JobKind: JobDataDeletion, Tags: in.Tags,
+		Data: DataDeletionJob{Name: in.Name, DataLocation: in.DataLocation, RoleARN: in.RoleARN},
+	}, func(tx Tx) error {
+		_, err := activeGroup(ctx, tx, in.GroupARN)
+		return err
 	})
-	if err != nil {
-		return "", err
-	}
-	return arn, nil
 }
 
 // DescribeDataDeletionJob returns a data deletion job.

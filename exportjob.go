@@ -56,41 +56,17 @@ type CreateDatasetExportJobInput struct {
 // CreateDatasetExportJob queues the export of an ACTIVE dataset's data as
 // CSV under a path. The ingestion mode defaults to PUT, as AWS's does.
 func (s *Service) CreateDatasetExportJob(ctx context.Context, scope Scope, in CreateDatasetExportJobInput) (string, error) {
-	if err := s.checkTags(in.Tags); err != nil {
-		return "", err
-	}
 	if err := CheckDataLocation("jobOutput.s3DataDestination.path", in.Path); err != nil {
 		return "", err
 	}
 	if in.IngestionMode == "" {
 		in.IngestionMode = IngestionPut
 	}
-	arn := NewARN(scope, ResourceDatasetExportJob, in.Name)
-	err := s.update(ctx, scope, func(tx Tx) error {
-		dr, err := get(ctx, tx.Get, in.DatasetARN, ResourceDataset)
-		if err != nil {
-			return err
-		}
-		if dr.Status != StatusActive {
-			return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE.", in.DatasetARN, dr.Status)
-		}
-		if _, err := tx.Get(ctx, arn); err == nil {
-			return Errorf(KindAlreadyExists, "Dataset export job with name %s already exists.", in.Name)
-		} else if !IsKind(err, KindNotFound) {
-			return err
-		}
-		j := DatasetExportJob{Name: in.Name, IngestionMode: in.IngestionMode, RoleARN: in.RoleARN, Path: in.Path, KMSKeyARN: in.KMSKeyARN}
-		now := s.clock.Now()
-		if err := tx.Insert(ctx, &Record{Type: ResourceDatasetExportJob, ARN: arn, Key: in.Name, Parent: in.DatasetARN,
-			Status: StatusCreatePending, Created: now, Updated: now, Tags: in.Tags, Data: encode(j)}); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, &Job{Kind: JobExport, ARN: arn, RunAt: now})
-	})
-	if err != nil {
-		return "", err
-	}
-	return arn, nil
+	return s.createJobResource(ctx, scope, jobResource{
+		Type: ResourceDatasetExportJob, Noun: "Dataset export job", Name: in.Name, Parent: in.DatasetARN,
+		Status: StatusCreatePending, JobKind: JobExport, Tags: in.Tags,
+		Data: DatasetExportJob{Name: in.Name, IngestionMode: in.IngestionMode, RoleARN: in.RoleARN, Path: in.Path, KMSKeyARN: in.KMSKeyARN},
+	}, func(tx Tx) error { return activeDataset(ctx, tx, in.DatasetARN) })
 }
 
 // DescribeDatasetExportJob returns a dataset export job.

@@ -43,6 +43,62 @@ func (s *Service) CompleteJob(ctx context.Context, job Job) error {
 	return s.update(ctx, job.Scope, func(tx Tx) error { return tx.CompleteJob(ctx, job) })
 }
 
+// jobResource describes a resource that a queued job does the work of.
+type jobResource struct {
+	Type         ResourceType
+	Noun         string // for messages: "Dataset import job"
+	Name, Parent string
+	Status       string // its first status
+	JobKind      string
+	Tags         map[string]string
+	Data         any
+}
+
+// createJobResource inserts a job resource in its first status and queues
+// its job, in one transaction that first runs check (nil for none) and
+// refuses a taken name. It returns the resource's ARN.
+func (s *Service) createJobResource(ctx context.Context, scope Scope, res jobResource, check func(Tx) error) (string, error) {
+	if err := s.checkTags(res.Tags); err != nil {
+		return "", err
+	}
+	arn := NewARN(scope, res.Type, res.Name)
+	err := s.update(ctx, scope, func(tx Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Get(ctx, arn); err == nil {
+			return Errorf(KindAlreadyExists, "%s with name %s already exists.", res.Noun, res.Name)
+		} else if !IsKind(err, KindNotFound) {
+			return err
+		}
+		now := s.clock.Now()
+		if err := tx.Insert(ctx, &Record{Type: res.Type, ARN: arn, Key: res.Name, Parent: res.Parent,
+			Status: res.Status, Created: now, Updated: now, Tags: res.Tags, Data: encode(res.Data)}); err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, &Job{Kind: res.JobKind, ARN: arn, RunAt: now})
+	})
+	if err != nil {
+		return "", err
+	}
+	return arn, nil
+}
+
+// activeDataset answers NotFound or InUse unless the dataset exists and is
+// ACTIVE.
+func activeDataset(ctx context.Context, tx Tx, arn string) error {
+	dr, err := get(ctx, tx.Get, arn, ResourceDataset)
+	if err != nil {
+		return err
+	}
+	if dr.Status != StatusActive {
+		return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE.", arn, dr.Status)
+	}
+	return nil
+}
+
 // segmentURLs returns the URLs of segment records.
 func segmentURLs(recs []Record) []string {
 	urls := make([]string, 0, len(recs))

@@ -93,27 +93,18 @@ type CreateDatasetImportJobInput struct {
 // adds to it; a failed one changes nothing. Records streamed through the
 // events API are not bulk data and stay.
 func (s *Service) CreateDatasetImportJob(ctx context.Context, scope Scope, in CreateDatasetImportJobInput) (string, error) {
-	if err := s.checkTags(in.Tags); err != nil {
-		return "", err
-	}
 	if err := CheckDataLocation("dataSource.dataLocation", in.DataLocation); err != nil {
 		return "", err
 	}
 	if in.ImportMode == "" {
 		in.ImportMode = ImportFull
 	}
-	arn := NewARN(scope, ResourceDatasetImportJob, in.Name)
-	err := s.update(ctx, scope, func(tx Tx) error {
-		dr, err := get(ctx, tx.Get, in.DatasetARN, ResourceDataset)
-		if err != nil {
-			return err
-		}
-		if dr.Status != StatusActive {
-			return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE.", in.DatasetARN, dr.Status)
-		}
-		if _, err := tx.Get(ctx, arn); err == nil {
-			return Errorf(KindAlreadyExists, "Dataset import job with name %s already exists.", in.Name)
-		} else if !IsKind(err, KindNotFound) {
+	return s.createJobResource(ctx, scope, jobResource{
+		Type: ResourceDatasetImportJob, Noun: "Dataset import job", Name: in.Name, Parent: in.DatasetARN,
+		Status: StatusCreatePending, JobKind: JobImport, Tags: in.Tags,
+		Data: DatasetImportJob{Name: in.Name, DataLocation: in.DataLocation, RoleARN: in.RoleARN, ImportMode: in.ImportMode, PublishAttributionS3: in.PublishAttributionS3},
+	}, func(tx Tx) error {
+		if err := activeDataset(ctx, tx, in.DatasetARN); err != nil {
 			return err
 		}
 		pending, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetImportJob, Statuses: []string{StatusCreatePending, StatusCreateInProgress}})
@@ -123,19 +114,8 @@ func (s *Service) CreateDatasetImportJob(ctx context.Context, scope Scope, in Cr
 		if overQuota(s.cfg.Quotas.PendingImportJobs, pending) {
 			return Errorf(KindLimitExceeded, "The account has %d dataset import jobs pending or in progress in this region, its limit.", pending)
 		}
-		j := DatasetImportJob{Name: in.Name, DataLocation: in.DataLocation, RoleARN: in.RoleARN, ImportMode: in.ImportMode, PublishAttributionS3: in.PublishAttributionS3}
-		now := s.clock.Now()
-		r := &Record{Type: ResourceDatasetImportJob, ARN: arn, Key: in.Name, Parent: in.DatasetARN, Status: StatusCreatePending,
-			Created: now, Updated: now, Tags: in.Tags, Data: encode(j)}
-		if err := tx.Insert(ctx, r); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, &Job{Kind: JobImport, ARN: arn, RunAt: now})
+		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	return arn, nil
 }
 
 // DescribeDatasetImportJob returns a dataset import job.
