@@ -176,6 +176,33 @@ func (s *Service) PutRecords(ctx context.Context, scope Scope, datasetARN, datas
 // trackedDataset returns the dataset of the given type in the dataset group
 // of the event tracker with the tracking ID, and its schema.
 func (s *Service) trackedDataset(ctx context.Context, scope Scope, trackingID, datasetType string) (Dataset, *avroschema.Schema, error) {
+	// The answer depends only on records of the scope, so it is cached
+	// with the scope's version: one point read instead of three.
+	version, err := s.store.Version(ctx, scope)
+	if err != nil {
+		return Dataset{}, nil, err
+	}
+	key := scope.Account + "\x00" + scope.Region + "\x00" + trackingID + "\x00" + datasetType
+	if v, ok := s.tracked.Load(key); ok {
+		if e := v.(trackedEntry); e.version == version {
+			return e.dataset, e.schema, nil
+		}
+	}
+	d, schema, err := s.lookupTrackedDataset(ctx, scope, trackingID, datasetType)
+	if err == nil {
+		s.tracked.Store(key, trackedEntry{version: version, dataset: d, schema: schema})
+	}
+	return d, schema, err
+}
+
+// trackedEntry is a cached answer of trackedDataset.
+type trackedEntry struct {
+	version int64
+	dataset Dataset
+	schema  *avroschema.Schema
+}
+
+func (s *Service) lookupTrackedDataset(ctx context.Context, scope Scope, trackingID, datasetType string) (Dataset, *avroschema.Schema, error) {
 	tr, err := s.store.GetByKey(ctx, scope, ResourceEventTracker, trackingID)
 	if IsKind(err, KindNotFound) {
 		return Dataset{}, nil, Errorf(KindNotFound, "No event tracker has tracking ID %s.", trackingID)
@@ -226,20 +253,6 @@ func (s *Service) parsedSchema(ctx context.Context, scope Scope, arn string) (*a
 	}
 	s.schemas.Store(sc.Body, parsed)
 	return parsed, nil
-}
-
-// appendRows stores rows in a dataset if it is still ACTIVE.
-func (s *Service) appendRows(ctx context.Context, scope Scope, datasetARN string, rows []Row) error {
-	return s.update(ctx, scope, func(tx Tx) error {
-		r, err := tx.Get(ctx, datasetARN)
-		if err != nil {
-			return err
-		}
-		if r.Status != StatusActive {
-			return Errorf(KindInUse, "Dataset %s is in status %s; it must be ACTIVE.", datasetARN, r.Status)
-		}
-		return tx.AppendRows(ctx, datasetARN, rows)
-	})
 }
 
 // CamelCase returns the property name of a schema field in the events

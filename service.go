@@ -57,6 +57,11 @@ type Service struct {
 	tokens *PageTokens
 	// schemas caches parsed schemas by body.
 	schemas sync.Map
+	// appends gathers concurrent appends of streamed rows into one commit.
+	appends appendBatcher
+	// tracked caches the datasets events are recorded in, by tracking ID,
+	// with the version of their scope.
+	tracked sync.Map
 }
 
 // NewService returns a Service on store. The paging key is read from (or
