@@ -27,6 +27,9 @@ type Options struct {
 	Auth sigv4.Config
 	// Log receives server faults; nil discards them.
 	Log *slog.Logger
+	// NoPageCache turns off the cache of List responses, so that every
+	// page is computed; for measuring that path.
+	NoPageCache bool
 }
 
 // NewHandler returns the HTTP handler of all three APIs.
@@ -38,7 +41,7 @@ func NewHandler(opts Options) http.Handler {
 	a := &api{svc: opts.Service, log: log, pages: newPageCache(64 << 20)}
 	control := a.controlRoutes()
 	for _, op := range pz.Operations {
-		if h, ok := control[op.Name]; ok && op.Paginated {
+		if h, ok := control[op.Name]; ok && op.Paginated && !opts.NoPageCache {
 			control[op.Name] = a.cached(op.Name, h)
 		}
 	}

@@ -3,17 +3,20 @@
 // clients.
 //
 //	go run ./cmd/persobench [-groups 1000] [-datasets 5] [-duration 10s] [-clients 1,32] [-out -]
-//	    [-database postgres://...] [-scenarios baseline,ListDatasets/all,ListDatasets/group]
+//	    [-database postgres://...] [-scenarios baseline,ListDatasets/all,ListDatasets/group,...]
 //	    [-cpuprofile file] [-memprofile file] [-import-rows 20000000] [-seed 1]
 //
 // It starts perso in-process on 127.0.0.1 (SQLite in a temporary directory,
 // or the store named by -database), fills one account with -groups dataset
 // groups of -datasets datasets each by calling the service directly, and
-// then, for each concurrency in -clients, runs three scenarios over loopback
+// then, for each concurrency in -clients, runs five scenarios over loopback
 // HTTP for -duration each:
 //
 //   - ListDatasets/all: ListDatasets with maxResults 100 and no filter;
 //   - ListDatasets/group: ListDatasets of one dataset group;
+//   - ListDatasets/all-uncached and ListDatasets/group-uncached: the same
+//     against a handler of the same service without the page cache, so that
+//     every page is read from the store, decoded and encoded;
 //   - baseline: a bare net/http handler answering a fixed body of the size
 //     of perso's first ListDatasets/all response.
 //
@@ -116,7 +119,7 @@ type config struct {
 
 // scenarioNames are the ListDatasets scenarios, run by default, in the
 // order they run at each concurrency.
-var scenarioNames = []string{"baseline", "ListDatasets/all", "ListDatasets/group"}
+var scenarioNames = []string{"baseline", "ListDatasets/all", "ListDatasets/group", "ListDatasets/all-uncached", "ListDatasets/group-uncached"}
 
 // extraScenarios run only when named. import-child is internal: the import
 // scenario runs it in a child process.
@@ -424,6 +427,8 @@ func runListDatasets(ctx context.Context, c config, srv *server, enc *json.Encod
 		}{
 			{"ListDatasets/all", all, func(b []byte) error { return checkDatasets(b, wantAll) }, len(body)},
 			{"ListDatasets/group", group, func(b []byte) error { return checkDatasets(b, c.datasets) }, len(groupResp)},
+			{"ListDatasets/all-uncached", uncached(all, srv), func(b []byte) error { return checkDatasets(b, wantAll) }, len(body)},
+			{"ListDatasets/group-uncached", uncached(group, srv), func(b []byte) error { return checkDatasets(b, c.datasets) }, len(groupResp)},
 		}
 		for _, s := range scenarios {
 			if !c.scenarios[s.name] {
@@ -448,6 +453,13 @@ func runListDatasets(ctx context.Context, c config, srv *server, enc *json.Encod
 	return nil
 }
 
+// uncached returns req aimed at the server's handler without the page
+// cache.
+func uncached(req request, srv *server) request {
+	req.url = srv.uncachedURL
+	return req
+}
+
 // runPrefix returns a run-unique prefix for resource names.
 func runPrefix() string {
 	return "pb" + strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
@@ -459,6 +471,9 @@ type server struct {
 	store *sqlstore.Store
 	svc   *perso.Service
 	http  *http.Server
+	// uncachedURL serves the same service without the page cache.
+	uncachedURL  string
+	httpUncached *http.Server
 	// stopWorker stops the job worker, if one runs, and waits for it.
 	stopWorker func()
 }
@@ -514,11 +529,26 @@ func startPerso(ctx context.Context, dsn, dataRoot string) (*server, error) {
 	}
 	go func() { _ = s.http.Serve(ln) }()
 	s.url = "http://" + ln.Addr().String()
+	// The same service without the page cache: every List is computed.
+	lnUncached, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.httpUncached = &http.Server{
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log, NoPageCache: true}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = s.httpUncached.Serve(lnUncached) }()
+	s.uncachedURL = "http://" + lnUncached.Addr().String()
 	return s, nil
 }
 
 func (s *server) close() {
 	_ = s.http.Close()
+	if s.httpUncached != nil {
+		_ = s.httpUncached.Close()
+	}
 	s.stopWorker()
 	_ = s.store.Close()
 }

@@ -75,10 +75,10 @@ func TestRunToySize(t *testing.T) {
 			t.Errorf("%s at %d clients: no throughput: %s", r.Scenario, r.Clients, line)
 		}
 	}
-	if kinds["header"] != 1 || kinds["fill"] != 1 || kinds["result"] != 6 {
-		t.Fatalf("got lines of kinds %v, want 1 header, 1 fill, 6 results:\n%s", kinds, out.String())
+	if kinds["header"] != 1 || kinds["fill"] != 1 || kinds["result"] != 10 {
+		t.Fatalf("got lines of kinds %v, want 1 header, 1 fill, 10 results:\n%s", kinds, out.String())
 	}
-	for _, s := range []string{"baseline", "ListDatasets/all", "ListDatasets/group"} {
+	for _, s := range []string{"baseline", "ListDatasets/all", "ListDatasets/group", "ListDatasets/all-uncached", "ListDatasets/group-uncached"} {
 		if !scenarios[s] {
 			t.Errorf("no result for scenario %s", s)
 		}
