@@ -118,8 +118,9 @@ func (s *Service) DeleteDataset(ctx context.Context, scope Scope, arn string) er
 }
 
 // UpdateDataset replaces an ACTIVE dataset's schema. The new schema must fit
-// the dataset's type and domain and keep every column of the old one with
-// its type, so that data already imported still fits. The dataset goes
+// the dataset's type and domain, keep every column of the old one with its
+// type, and make every column it adds nullable, so that data already
+// imported still fits. The dataset goes
 // through UPDATE PENDING and UPDATE IN_PROGRESS back to ACTIVE, and
 // latestDatasetUpdate follows the update.
 func (s *Service) UpdateDataset(ctx context.Context, scope Scope, arn, schemaARN string) error {
@@ -158,6 +159,11 @@ func (s *Service) UpdateDataset(ctx context.Context, scope Scope, arn, schemaARN
 			return err
 		}
 		if old != nil {
+			for _, f := range parsed.Fields {
+				if _, had := old.Field(f.Name); !had && !f.Nullable {
+					return Errorf(KindInvalid, "Schema %s adds field %q without a union with null; fields added to a dataset's schema must be nullable, since the records already stored have no value for them.", sc.ARN, f.Name)
+				}
+			}
 			for _, f := range old.Fields {
 				nf, ok := parsed.Field(f.Name)
 				if !ok {

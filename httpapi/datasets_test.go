@@ -131,7 +131,10 @@ func TestDataset(t *testing.T) {
 		wantCode(t, err, "ResourceInUseException")
 	})
 	t.Run("Update", func(t *testing.T) {
-		wider := strings.Replace(usersSchema, `{"name":"AGE","type":"int"}`, `{"name":"AGE","type":"int"},{"name":"GENDER","type":"string","categorical":true}`, 1)
+		required := strings.Replace(usersSchema, `{"name":"AGE","type":"int"}`, `{"name":"AGE","type":"int"},{"name":"GENDER","type":"string","categorical":true}`, 1)
+		_, err := c.UpdateDataset(ctx, &personalize.UpdateDatasetInput{DatasetArn: aws.String(sdktest.ARN("dataset/movies/USERS")), SchemaArn: aws.String(mustSchema(t, c, "s-users-required", required))})
+		wantCode(t, err, "InvalidInputException") // an added field must be nullable
+		wider := strings.Replace(usersSchema, `{"name":"AGE","type":"int"}`, `{"name":"AGE","type":"int"},{"name":"GENDER","type":["null","string"],"categorical":true}`, 1)
 		s2 := mustSchema(t, c, "s-users-2", wider)
 		ds := sdktest.ARN("dataset/movies/USERS")
 		out, err := c.UpdateDataset(ctx, &personalize.UpdateDatasetInput{DatasetArn: aws.String(ds), SchemaArn: aws.String(s2)})

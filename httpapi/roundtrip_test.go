@@ -204,3 +204,29 @@ func TestExport_IngestionModes(t *testing.T) {
 		}
 	}
 }
+
+// After a schema update adds a nullable field, the data imported before
+// still reads, with the new field null.
+func TestUpdateDataset_KeepsData(t *testing.T) {
+	ctx := context.Background()
+	srv := sdktest.Start(t, sdktest.Options{Config: perso.Config{Synchronous: true}})
+	c := srv.Control()
+	dir := t.TempDir()
+	group := mustGroup(t, c, "g", "")
+	ds := mustDataset(t, c, "r", group, "Interactions", mustSchema(t, c, "r", ratingsSchema))
+	part, n := ml100k(t, dir, 1200)
+	if j := importJob(t, c, "bulk", ds, "file://"+part, "FULL"); aws.ToString(j.Status) != "ACTIVE" {
+		t.Fatalf("import: %s", aws.ToString(j.FailureReason))
+	}
+	wider := strings.Replace(ratingsSchema, `{"name":"TIMESTAMP","type":"long"}`, `{"name":"TIMESTAMP","type":"long"},{"name":"DEVICE","type":["null","string"],"categorical":true}`, 1)
+	if _, err := c.UpdateDataset(ctx, &personalize.UpdateDatasetInput{DatasetArn: aws.String(ds), SchemaArn: aws.String(mustSchema(t, c, "wider", wider))}); err != nil {
+		t.Fatal(err)
+	}
+	got := records(t, strings.NewReader(exportJob(t, c, "after-update", ds, "file://"+dir+"/out", "BULK")), nil)
+	if len(got) != n {
+		t.Fatalf("exported %d records after the update, want %d", len(got), n)
+	}
+	if v, ok := got[0]["DEVICE"]; !ok || v != "" {
+		t.Fatalf("first record = %v, want an empty DEVICE", got[0])
+	}
+}
