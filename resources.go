@@ -80,15 +80,32 @@ type DatasetUpdate struct {
 // carry the type upper-cased.
 var DatasetTypes = []string{"Interactions", "Items", "Users", "Actions", "Action_Interactions"}
 
-// encode stores v, a resource struct, as a record's Data.
+// encode stores v, a resource struct, as a record's Data. Members with
+// their zero value are left out: they decode to the same struct, and every
+// read (a listing decodes a record per item) skips them, zero times above
+// all, whose parse is the costliest part of a decode.
 func encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// The resource structs hold only strings, times, maps of strings
-		// and pointers to such structs: they always marshal.
+		// The resource structs hold only strings, numbers, times, maps of
+		// strings and pointers to such structs: they always marshal.
 		panic(fmt.Sprintf("perso: encode %T: %v", v, err))
 	}
-	return b
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return b // not an object: keep it whole
+	}
+	for k, raw := range m {
+		switch string(raw) {
+		case `""`, `null`, `0`, `false`, `{}`, `[]`, `"0001-01-01T00:00:00Z"`:
+			delete(m, k)
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("perso: encode %T: %v", v, err))
+	}
+	return out
 }
 
 func decode(r Record, v any) error {
