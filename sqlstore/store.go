@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"math"
 	"path"
 	"sort"
 	"strconv"
@@ -57,6 +58,9 @@ type Store struct {
 	// Hot read statements, prepared once: compiling SQL is a large part of
 	// a point read's cost.
 	versionStmt, getStmt *sql.Stmt
+	// listStmts are the four shapes of List's query: with or without a
+	// parent filter (bit 0) and a position (bit 1).
+	listStmts [4]*sql.Stmt
 }
 
 var _ perso.Store = (*Store)(nil)
@@ -85,6 +89,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlstore: prepare: %w", err)
 	}
+	for shape := range s.listStmts {
+		if s.listStmts[shape], err = s.r.PrepareContext(ctx, listQuery(shape&1 != 0, shape&2 != 0)); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sqlstore: prepare: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -94,7 +104,7 @@ func (s *Store) Dialect() string { return s.d.name }
 
 // Close closes the store's connections.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.versionStmt, s.getStmt} {
+	for _, st := range append([]*sql.Stmt{s.versionStmt, s.getStmt}, s.listStmts[:]...) {
 		if st != nil {
 			st.Close()
 		}
@@ -301,7 +311,18 @@ func (s *Store) ScanRows(ctx context.Context, scope perso.Scope, dataset string,
 
 // List returns the records that match q, by descending Seq.
 func (s *Store) List(ctx context.Context, q perso.ListQuery) ([]perso.Record, error) {
-	return listRecords(ctx, s.r, q.Scope, q)
+	shape := 0
+	if q.Parent != "" {
+		shape |= 1
+	}
+	if q.Before > 0 {
+		shape |= 2
+	}
+	rows, err := s.listStmts[shape].QueryContext(ctx, listArgs(q.Scope, q)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list records: %w", err)
+	}
+	return scanRecords(rows)
 }
 
 // Update runs fn in a transaction that excludes every other writer of the
@@ -499,26 +520,49 @@ func getRecord(ctx context.Context, q querier, scope perso.Scope, arn string) (p
 }
 
 func listRecords(ctx context.Context, q querier, scope perso.Scope, lq perso.ListQuery) ([]perso.Record, error) {
-	var b strings.Builder
-	args := []any{scope.Account, scope.Region, string(lq.Type)}
-	b.WriteString(`SELECT ` + recordCols + ` FROM records WHERE account = $1 AND region = $2 AND type = $3`)
-	if lq.Parent != "" {
-		args = append(args, lq.Parent)
-		fmt.Fprintf(&b, ` AND parent = $%d`, len(args))
-	}
-	if lq.Before > 0 {
-		args = append(args, lq.Before)
-		fmt.Fprintf(&b, ` AND seq < $%d`, len(args))
-	}
-	b.WriteString(` ORDER BY seq DESC`)
-	if lq.Limit > 0 {
-		args = append(args, int64(lq.Limit))
-		fmt.Fprintf(&b, ` LIMIT $%d`, len(args))
-	}
-	rows, err := q.QueryContext(ctx, b.String(), args...)
+	rows, err := q.QueryContext(ctx, listQuery(lq.Parent != "", lq.Before > 0), listArgs(scope, lq)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list records: %w", err)
 	}
+	return scanRecords(rows)
+}
+
+// listQuery returns the text of List's query with or without its parent
+// and position filters; listArgs gives its arguments.
+func listQuery(parent, before bool) string {
+	var b strings.Builder
+	n := 3
+	b.WriteString(`SELECT ` + recordCols + ` FROM records WHERE account = $1 AND region = $2 AND type = $3`)
+	if parent {
+		n++
+		fmt.Fprintf(&b, ` AND parent = $%d`, n)
+	}
+	if before {
+		n++
+		fmt.Fprintf(&b, ` AND seq < $%d`, n)
+	}
+	fmt.Fprintf(&b, ` ORDER BY seq DESC LIMIT $%d`, n+1)
+	return b.String()
+}
+
+// listArgs returns the arguments of List's query for lq: account, region,
+// type, the parent and position when filtered on, and the limit.
+func listArgs(scope perso.Scope, lq perso.ListQuery) []any {
+	args := []any{scope.Account, scope.Region, string(lq.Type)}
+	if lq.Parent != "" {
+		args = append(args, lq.Parent)
+	}
+	if lq.Before > 0 {
+		args = append(args, lq.Before)
+	}
+	limit := int64(lq.Limit)
+	if limit <= 0 {
+		limit = math.MaxInt64 // no limit
+	}
+	return append(args, limit)
+}
+
+func scanRecords(rows *sql.Rows) ([]perso.Record, error) {
 	defer rows.Close()
 	var out []perso.Record
 	for rows.Next() {
