@@ -118,6 +118,14 @@ func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 	err = r.run(jobCtx, job)
 	cancel()
 	<-keeperDone
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: hand the job back at once rather than leave it
+		// to wait out its lease.
+		if rerr := r.store.ExtendLease(context.WithoutCancel(ctx), job, r.clock.Now()); rerr == nil {
+			r.log.Info("job handed back for the next start", "kind", job.Kind, "arn", job.ARN)
+			return true, nil
+		}
+	}
 	switch {
 	case errors.Is(err, perso.ErrLeaseLost):
 		r.log.Warn("job outlived its lease and was handed to another worker; its work was rolled back", "kind", job.Kind, "arn", job.ARN)
