@@ -27,7 +27,8 @@ type CreateDatasetInput struct {
 
 // CreateDataset creates a dataset of a type in an ACTIVE dataset group. The
 // ARN is dataset/<group name>/<TYPE>, so a group holds at most one dataset
-// of each type. The schema must fit the type and the group's domain.
+// of each type; names are unique in the account and region, as for every
+// resource type. The schema must fit the type and the group's domain.
 func (s *Service) CreateDataset(ctx context.Context, scope Scope, in CreateDatasetInput) (string, error) {
 	typ, err := CanonicalDatasetType(in.DatasetType)
 	if err != nil {
@@ -63,7 +64,12 @@ func (s *Service) CreateDataset(ctx context.Context, scope Scope, in CreateDatas
 			return err
 		}
 		d := Dataset{Name: in.Name, DatasetType: typ, SchemaARN: sc.ARN}
-		return s.insert(ctx, tx, &Record{Type: ResourceDataset, ARN: arn, Key: arn, Parent: g.ARN, Tags: in.Tags, Data: encode(d)}, true)
+		if _, err := tx.GetByKey(ctx, ResourceDataset, in.Name); err == nil {
+			return Errorf(KindAlreadyExists, "Dataset with name %s already exists.", in.Name)
+		} else if !IsKind(err, KindNotFound) {
+			return err
+		}
+		return s.insert(ctx, tx, &Record{Type: ResourceDataset, ARN: arn, Key: in.Name, Parent: g.ARN, Tags: in.Tags, Data: encode(d)}, true)
 	})
 	if err != nil {
 		return "", err
@@ -106,12 +112,17 @@ func (s *Service) DeleteDataset(ctx context.Context, scope Scope, arn string) er
 		if err := deletable(arn, r.Status); err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetImportJob, Parent: arn, Statuses: []string{StatusCreatePending, StatusCreateInProgress}})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return Errorf(KindInUse, "Dataset %s has %d import %s in progress.", arn, n, plural(n, "job", "jobs"))
+		for _, jobs := range []struct {
+			t    ResourceType
+			noun string
+		}{{ResourceDatasetImportJob, "import"}, {ResourceDatasetExportJob, "export"}} {
+			n, err := tx.Count(ctx, CountQuery{Type: jobs.t, Parent: arn, Statuses: []string{StatusCreatePending, StatusCreateInProgress}})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return Errorf(KindInUse, "Dataset %s has %d %s %s in progress.", arn, n, jobs.noun, plural(n, "job", "jobs"))
+			}
 		}
 		return s.remove(ctx, tx, r, true)
 	})
@@ -168,6 +179,9 @@ func (s *Service) UpdateDataset(ctx context.Context, scope Scope, arn, schemaARN
 				nf, ok := parsed.Field(f.Name)
 				if !ok {
 					return Errorf(KindInvalid, "Schema %s drops field %q of the dataset's current schema; a schema update may only add fields.", sc.ARN, f.Name)
+				}
+				if f.Nullable && !nf.Nullable {
+					return Errorf(KindInvalid, "Schema %s makes field %q non-nullable; records already stored may hold nulls in it.", sc.ARN, f.Name)
 				}
 				if nf.Type != f.Type {
 					return Errorf(KindInvalid, "Schema %s changes the type of field %q from %s to %s; a schema update may only add fields.", sc.ARN, f.Name, f.Type, nf.Type)

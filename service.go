@@ -251,25 +251,31 @@ func (s *Service) remove(ctx context.Context, tx Tx, r Record, lifecycle bool) e
 	return s.enqueueAdvance(ctx, tx, r.ARN)
 }
 
-// deleteRecord deletes a resource for good, with what belongs to it alone:
-// a dataset's bulk data listing, import jobs and streamed rows. Its segment
-// files are deleted later, after FileGrace.
+// deleteRecord deletes a resource for good, with what belongs to it alone,
+// so that a resource created again with the same ARN starts empty: a
+// dataset's bulk data listing, import and export jobs and streamed rows; a
+// dataset group's data deletion jobs. Segment files are deleted later,
+// after FileGrace.
 func (s *Service) deleteRecord(ctx context.Context, tx Tx, r Record) error {
-	if r.Type == ResourceDataset {
-		for _, t := range []ResourceType{ResourceSegment, ResourceDatasetImportJob} {
-			children, err := tx.List(ctx, ListQuery{Type: t, Parent: r.ARN})
-			if err != nil {
-				return err
-			}
-			for _, c := range children {
-				if err := tx.Delete(ctx, c.ARN); err != nil {
-					return err
-				}
-			}
-			if err := s.enqueueFileDeletion(ctx, tx, r.ARN, segmentURLs(children)); err != nil {
+	children := map[ResourceType][]ResourceType{
+		ResourceDataset:      {ResourceSegment, ResourceDatasetImportJob, ResourceDatasetExportJob},
+		ResourceDatasetGroup: {ResourceDataDeletionJob},
+	}[r.Type]
+	for _, t := range children {
+		recs, err := tx.List(ctx, ListQuery{Type: t, Parent: r.ARN})
+		if err != nil {
+			return err
+		}
+		for _, c := range recs {
+			if err := tx.Delete(ctx, c.ARN); err != nil {
 				return err
 			}
 		}
+		if err := s.enqueueFileDeletion(ctx, tx, r.ARN, segmentURLs(recs)); err != nil {
+			return err
+		}
+	}
+	if r.Type == ResourceDataset {
 		if err := tx.DeleteRows(ctx, r.ARN, -1); err != nil {
 			return err
 		}

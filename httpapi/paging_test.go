@@ -126,7 +126,7 @@ func TestListDatasets_ConcurrentChanges(t *testing.T) {
 			deleted[arn] = true
 		}
 		group := mustGroup(t, c, fmt.Sprintf("new-%03d", created), "")
-		mustDataset(t, c, "new", group, "Interactions", schema)
+		mustDataset(t, c, fmt.Sprintf("new-%03d", created), group, "Interactions", schema)
 		created++
 	})
 	count := map[string]int{}

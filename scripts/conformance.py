@@ -89,8 +89,9 @@ def _():
     state["groups"] = groups
     created = []
     for g in groups:
-        created.append(client.create_dataset(name="i", datasetGroupArn=g, datasetType="Interactions", schemaArn=state["schema_i"])["datasetArn"])
-        created.append(client.create_dataset(name="u", datasetGroupArn=g, datasetType="users", schemaArn=state["schema_u"])["datasetArn"])
+        name = g.rsplit("/", 1)[1]
+        created.append(client.create_dataset(name=name + "-i", datasetGroupArn=g, datasetType="Interactions", schemaArn=state["schema_i"])["datasetArn"])
+        created.append(client.create_dataset(name=name + "-u", datasetGroupArn=g, datasetType="users", schemaArn=state["schema_u"])["datasetArn"])
     state["newest_first"] = list(reversed(created))
     assert created[1].endswith(":dataset/conf-00/USERS"), created[1]
 
@@ -213,7 +214,7 @@ def interactions_csv(rows=1500):
 @check("import a file and stream events (events API through boto3)")
 def _():
     group = client.create_dataset_group(name="conf-data")["datasetGroupArn"]
-    ds = client.create_dataset(name="i", datasetGroupArn=group, datasetType="Interactions", schemaArn=state["schema_i"])["datasetArn"]
+    ds = client.create_dataset(name="conf-data-i", datasetGroupArn=group, datasetType="Interactions", schemaArn=state["schema_i"])["datasetArn"]
     state["data_group"], state["data_ds"] = group, ds
     path = os.path.join(WORK, "interactions.csv")
     with open(path, "w") as f:

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -142,10 +143,22 @@ func openSQLiteFile(path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	// Open the writer first so that the file exists and is in WAL mode
-	// before a reader touches it.
-	if err := w.Ping(); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlstore: open SQLite %s: %w", path, err)
+	// before a reader touches it. Switching to WAL needs the file to
+	// itself, and SQLite reports SQLITE_BUSY at once rather than wait when
+	// another process is opening or migrating it at that moment (replicas
+	// starting together): retry for as long as the busy timeout.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := w.Ping()
+		if err == nil {
+			break
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			w.Close()
+			return nil, fmt.Errorf("sqlstore: open SQLite %s: %w", path, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Readers are a separate pool: in WAL mode they read a snapshot and
 	// never wait for the writer. query_only guards against a write taking
