@@ -32,7 +32,8 @@ func (s *Service) CreateDatasetGroup(ctx context.Context, scope Scope, in Create
 		} else if !IsKind(err, KindNotFound) {
 			return err
 		}
-		n, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetGroup})
+		// Groups on their way out no longer count against the quota.
+		n, err := tx.Count(ctx, CountQuery{Type: ResourceDatasetGroup, Statuses: []string{StatusCreatePending, StatusCreateInProgress, StatusActive, StatusCreateFailed}})
 		if err != nil {
 			return err
 		}
@@ -70,11 +71,13 @@ func (s *Service) DeleteDatasetGroup(ctx context.Context, scope Scope, arn strin
 		for _, child := range []struct {
 			t         ResourceType
 			one, many string
+			statuses  []string
 		}{
-			{ResourceEventTracker, "event tracker", "event trackers"},
-			{ResourceDataset, "dataset", "datasets"},
+			{ResourceEventTracker, "event tracker", "event trackers", nil},
+			{ResourceDataset, "dataset", "datasets", nil},
+			{ResourceDataDeletionJob, "data deletion job in progress", "data deletion jobs in progress", []string{StatusPending, StatusInProgress}},
 		} {
-			n, err := tx.Count(ctx, CountQuery{Type: child.t, Parent: arn})
+			n, err := tx.Count(ctx, CountQuery{Type: child.t, Parent: arn, Statuses: child.statuses})
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/personalize"
+	"github.com/aws/aws-sdk-go-v2/service/personalize/types"
 
+	"github.com/perso/perso"
 	"github.com/perso/perso/internal/sdktest"
 )
 
@@ -115,5 +117,38 @@ func TestLifecycle_Worker(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("dataset group still %s after 10s", aws.ToString(out.DatasetGroup.Status))
 		}
+	}
+}
+
+// A dataset group being deleted no longer counts against the quota, and a
+// group with a data deletion job in progress cannot be deleted.
+func TestLifecycle_QuotaAndJobs(t *testing.T) {
+	ctx := context.Background()
+	q := perso.DefaultQuotas()
+	q.DatasetGroups = 1
+	srv := sdktest.Start(t, sdktest.Options{NoWorker: true, Config: perso.Config{Quotas: q}})
+	c := srv.Control()
+	step := func() {
+		t.Helper()
+		if ran, err := srv.Runner.RunOne(ctx); err != nil || !ran {
+			t.Fatalf("RunOne = %v, %v", ran, err)
+		}
+	}
+	g := mustGroup(t, c, "one", "")
+	step()
+	step()
+	if _, err := c.CreateDataDeletionJob(ctx, &personalize.CreateDataDeletionJobInput{JobName: aws.String("dd"), DatasetGroupArn: aws.String(g),
+		DataSource: &types.DataSource{DataLocation: aws.String("file:///nowhere.csv")}, RoleArn: aws.String("arn:aws:iam::123456789012:role/r")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DeleteDatasetGroup(ctx, &personalize.DeleteDatasetGroupInput{DatasetGroupArn: aws.String(g)})
+	wantCode(t, err, "ResourceInUseException")
+	step() // the deletion job fails: its file does not exist
+	if _, err := c.DeleteDatasetGroup(ctx, &personalize.DeleteDatasetGroupInput{DatasetGroupArn: aws.String(g)}); err != nil {
+		t.Fatal(err)
+	}
+	// DELETE PENDING: the quota of one is free again.
+	if _, err := c.CreateDatasetGroup(ctx, &personalize.CreateDatasetGroupInput{Name: aws.String("two")}); err != nil {
+		t.Fatalf("create while the other group is being deleted: %v", err)
 	}
 }
