@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/perso/perso/avroschema"
+	"github.com/perso/perso/ingest"
 )
 
 // MaxEventBytes is the largest event PutEvents accepts, encoded.
@@ -68,6 +70,9 @@ func (s *Service) PutEvents(ctx context.Context, scope Scope, in PutEventsInput)
 			optional["EVENT_VALUE"] = *e.EventValue
 		}
 		if len(e.Impression) > 0 {
+			if err := checkImpression(path, e.Impression); err != nil {
+				return err
+			}
 			optional["IMPRESSION"] = strings.Join(e.Impression, "|")
 		}
 		if e.RecommendationID != "" {
@@ -110,6 +115,9 @@ func (s *Service) PutActionInteractions(ctx context.Context, scope Scope, tracki
 		fixed := map[string]any{"USER_ID": user, "ACTION_ID": a.ActionID, "TIMESTAMP": a.Timestamp.Unix(), "EVENT_TYPE": a.EventType}
 		optional := map[string]any{"IMPRESSION": nil, "RECOMMENDATION_ID": nil}
 		if len(a.Impression) > 0 {
+			if err := checkImpression(fmt.Sprintf("actionInteractions.%d", i+1), a.Impression); err != nil {
+				return err
+			}
 			optional["IMPRESSION"] = strings.Join(a.Impression, "|")
 		}
 		if a.RecommendationID != "" {
@@ -255,6 +263,17 @@ func (s *Service) parsedSchema(ctx context.Context, scope Scope, arn string) (*a
 	return parsed, nil
 }
 
+// checkImpression refuses impression IDs containing "|", which separates
+// them once stored.
+func checkImpression(path string, ids []string) error {
+	for j, id := range ids {
+		if strings.Contains(id, "|") {
+			return Errorf(KindInvalid, "%s.impression.%d: %q contains \"|\", which separates the IDs of an impression.", path, j+1, id)
+		}
+	}
+	return nil
+}
+
 // CamelCase returns the property name of a schema field in the events
 // API: the field's words, split on underscores, joined in lower camel case
 // ("NUMBER_OF_RATINGS" becomes "numberOfRatings").
@@ -289,6 +308,9 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 		if err != nil {
 			return nil, Errorf(KindInvalid, "%s: %s %v", path, name, err)
 		}
+		if err := ingest.CheckValue(f, cv); err != nil {
+			return nil, Errorf(KindInvalid, "%s: %s: %v", path, name, err)
+		}
 		row[name] = cv
 	}
 	for name, v := range optional {
@@ -297,6 +319,9 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 			if err != nil {
 				return nil, Errorf(KindInvalid, "%s: %s %v", path, name, err)
 			}
+			if err := ingest.CheckValue(f, cv); err != nil {
+				return nil, Errorf(KindInvalid, "%s: %s: %v", path, name, err)
+			}
 			row[name] = cv
 		}
 	}
@@ -304,7 +329,7 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 		dec := json.NewDecoder(strings.NewReader(props))
 		dec.UseNumber()
 		var m map[string]any
-		if err := dec.Decode(&m); err != nil || dec.More() {
+		if err := dec.Decode(&m); err != nil || dec.More() || m == nil {
 			return nil, Errorf(KindInvalid, "%s.properties must be a JSON object of field values.", path)
 		}
 		byCamel := make(map[string]avroschema.Field, len(schema.Fields))
@@ -332,6 +357,9 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 			if err != nil {
 				return nil, Errorf(KindInvalid, "%s.properties: %q %v", path, k, err)
 			}
+			if err := ingest.CheckValue(f, cv); err != nil {
+				return nil, Errorf(KindInvalid, "%s.properties: %q: %v", path, k, err)
+			}
 			row[f.Name] = cv
 		}
 	}
@@ -347,6 +375,20 @@ func buildRow(schema *avroschema.Schema, fixed, optional map[string]any, props, 
 		return nil, fmt.Errorf("encode row: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// parseInteger parses s as an integer, also written as a number with a
+// zero fraction (12.0) or an exponent (1e3).
+func parseInteger(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 // convert checks v against a field's type and returns it as the row
@@ -370,10 +412,11 @@ func convert(f avroschema.Field, v any) (any, error) {
 		switch x := v.(type) {
 		case int64:
 			n = x
-		case json.Number:
-			i, err := x.Int64()
-			if err != nil {
-				return nil, fmt.Errorf("must be an integer, not %s", x)
+		case json.Number, string:
+			// AWS's own examples send numbers as JSON strings ("12").
+			i, ok := parseInteger(fmt.Sprint(x))
+			if !ok {
+				return nil, fmt.Errorf("must be an integer, not %v", x)
 			}
 			n = i
 		default:
@@ -388,10 +431,10 @@ func convert(f avroschema.Field, v any) (any, error) {
 		switch y := v.(type) {
 		case float64:
 			x = y
-		case json.Number:
-			f, err := y.Float64()
+		case json.Number, string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(y)), 64)
 			if err != nil {
-				return nil, fmt.Errorf("must be a number, not %s", y)
+				return nil, fmt.Errorf("must be a number, not %v", y)
 			}
 			x = f
 		default:

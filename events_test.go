@@ -37,9 +37,22 @@ func TestBuildRow(t *testing.T) {
 			t.Fatalf("row = %s\nwant  %s", row, want)
 		}
 	})
+	t.Run("OKNumbersAsStrings", func(t *testing.T) {
+		// AWS's own examples send numbers as JSON strings.
+		row, err := buildRow(schema, fixed, opt, `{"numberOfViews":"12","device":"d"}`, "e")
+		if err != nil || !strings.Contains(string(row), `"NUMBER_OF_VIEWS":12`) {
+			t.Fatalf("row = %s, %v", row, err)
+		}
+		row, err = buildRow(schema, fixed, opt, `{"numberOfViews":12.0}`, "e")
+		if err != nil || !strings.Contains(string(row), `"NUMBER_OF_VIEWS":12`) {
+			t.Fatalf("row = %s, %v", row, err)
+		}
+	})
 	for name, tc := range map[string]struct{ props, msg string }{
 		"ErrUnknown":    {`{"colour":"red"}`, `"colour" is not a field`},
-		"ErrType":       {`{"numberOfViews":"3"}`, "must be an integer"},
+		"ErrType":       {`{"numberOfViews":"three"}`, "must be an integer"},
+		"ErrNull":       {`null`, "JSON object"},
+		"ErrTooLong":    {`{"device":"` + strings.Repeat("x", 1001) + `"}`, "limit"},
 		"ErrRange":      {`{"numberOfViews":3000000000}`, "32-bit"},
 		"ErrFraction":   {`{"numberOfViews":1.5}`, "must be an integer"},
 		"ErrBool":       {`{"isMobile":"yes"}`, "true or false"},
@@ -56,6 +69,12 @@ func TestBuildRow(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ErrFloatRange", func(t *testing.T) {
+		_, err := buildRow(schema, fixed, map[string]any{"EVENT_TYPE": "click", "EVENT_VALUE": 1e39}, "", "eventList.3")
+		if !IsKind(err, KindInvalid) || !strings.Contains(err.Error(), "EVENT_VALUE") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("ErrRequired", func(t *testing.T) {
 		_, err := buildRow(schema, map[string]any{"USER_ID": "u", "TIMESTAMP": int64(1)}, opt, "", "eventList.2")
 		if !IsKind(err, KindInvalid) || !strings.Contains(err.Error(), "ITEM_ID") {

@@ -260,3 +260,10 @@ func SplitCategorical(s string) []string {
 	}
 	return strings.Split(s, "|")
 }
+
+// CheckValue checks one value for field f by the rules the import format
+// applies, so that records arriving by other paths (the events API) hold to
+// the same limits: a string, int64, float64 or bool of the field's type,
+// within its range and length, or nil if the field is nullable. The error
+// says why the value is refused.
+func CheckValue(f avroschema.Field, v any) error { return checkValue(f, v) }
