@@ -167,6 +167,10 @@ func (s *Service) FinishDataDeletion(ctx context.Context, job Job, rewrites []Da
 					if err := decode(or, &was); err != nil {
 						return err
 					}
+					sg.Ordinal = was.Ordinal
+					if sg.Ordinal == 0 {
+						sg.Ordinal = or.Seq
+					}
 					deleted += was.Rows - sg.Rows
 					if err := tx.Delete(ctx, old); err != nil {
 						return err

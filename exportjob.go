@@ -2,6 +2,7 @@ package perso
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -149,6 +150,7 @@ func (s *Service) startJob(ctx context.Context, job Job, load func(Tx, Record) (
 		if !ok {
 			*done = true
 			r.Status, r.Updated = StatusCreateFailed, s.clock.Now()
+			r.Data = withFailure(r.Data, "The resource the job works on was deleted before the job started.")
 			if err := tx.Put(ctx, r); err != nil {
 				return err
 			}
@@ -190,4 +192,18 @@ func (s *Service) finishJob(ctx context.Context, job Job, failure string, set fu
 // after, oldest first.
 func (s *Service) DatasetRows(ctx context.Context, scope Scope, datasetARN string, after int64, limit int) ([]Row, error) {
 	return s.store.ScanRows(ctx, scope, datasetARN, after, limit)
+}
+
+// withFailure sets the FailureReason member of a job's stored fields.
+func withFailure(data []byte, reason string) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		m = map[string]any{}
+	}
+	m["FailureReason"] = reason
+	b, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return b
 }

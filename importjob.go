@@ -2,7 +2,9 @@ package perso
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -62,6 +64,10 @@ type Segment struct {
 	URL   string
 	Rows  int64
 	Bytes int64
+	// Ordinal places the segment among the dataset's segments, oldest
+	// first; 0 means the Seq of its record. A rewritten segment keeps the
+	// place of the one it replaces, so that later records still win.
+	Ordinal int64
 	// Job is the ARN of the import job that wrote it.
 	Job string
 }
@@ -129,6 +135,10 @@ func (s *Service) ListDatasetImportJobs(ctx context.Context, scope Scope, datase
 	return listAs(ctx, s, ListQuery{Scope: scope, Type: ResourceDatasetImportJob, Parent: datasetARN}, "ListDatasetImportJobs\x00"+datasetARN, p, importJobFrom)
 }
 
+// ErrNotYet is returned by StartImport for a job that must wait for an
+// older import of the same dataset to finish; nothing was changed.
+var ErrNotYet = errors.New("an older import of the dataset has not finished")
+
 // ImportTask is what the worker needs to run an import job.
 type ImportTask struct {
 	Job     DatasetImportJob
@@ -160,6 +170,18 @@ func (s *Service) StartImport(ctx context.Context, job Job, dataRoot string) (ta
 		if task.Job, err = importJobFrom(r); err != nil {
 			return err
 		}
+		// A dataset's imports run one at a time, in the order they were
+		// created: a FULL import that finished after a later INCREMENTAL
+		// one would otherwise drop its rows.
+		jobs, err := tx.List(ctx, ListQuery{Type: ResourceDatasetImportJob, Parent: task.Job.DatasetARN, Before: r.Seq})
+		if err != nil {
+			return err
+		}
+		for _, older := range jobs {
+			if older.Status == StatusCreatePending || older.Status == StatusCreateInProgress {
+				return ErrNotYet
+			}
+		}
 		dr, err := tx.Get(ctx, task.Job.DatasetARN)
 		if err != nil {
 			return err
@@ -179,7 +201,7 @@ func (s *Service) StartImport(ctx context.Context, job Job, dataRoot string) (ta
 	}
 	task.JobPrefix = fmt.Sprintf("%s/%s/%s/datasets/%s/%s/", strings.TrimSuffix(dataRoot, "/"), job.Account, job.Region, ds.ID, task.Job.Name)
 	task.SegmentPrefix = fmt.Sprintf("%sattempt-%d/", task.JobPrefix, job.Attempts)
-	if task.Dataset.DatasetType == "Interactions" && s.cfg.Quotas.MinImportInteractions > 0 {
+	if task.Dataset.DatasetType == "Interactions" && task.Job.ImportMode == ImportFull && s.cfg.Quotas.MinImportInteractions > 0 {
 		task.MinRows = int64(s.cfg.Quotas.MinImportInteractions)
 	}
 	return task, false, nil
@@ -260,7 +282,11 @@ func (s *Service) DatasetSegments(ctx context.Context, scope Scope, datasetARN s
 		if err := decode(r, &sg); err != nil {
 			return nil, err
 		}
-		out[len(recs)-1-i] = sg
+		if sg.Ordinal == 0 {
+			sg.Ordinal = r.Seq
+		}
+		out[i] = sg
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ordinal < out[j].Ordinal })
 	return out, nil
 }

@@ -307,3 +307,34 @@ func TestDatasetImportJob_ReplacedFilesDeleted(t *testing.T) {
 		t.Fatalf("dataset holds %d rows after the cleanup, want 1000", got)
 	}
 }
+
+// Imports of one dataset run in the order they were created: an
+// INCREMENTAL import created right after a FULL one adds to its data,
+// however quickly it could have finished on its own.
+func TestDatasetImportJob_Order(t *testing.T) {
+	ctx := context.Background()
+	srv := sdktest.Start(t, sdktest.Options{Config: perso.Config{Synchronous: true}})
+	c := srv.Control()
+	dir := t.TempDir()
+	group := mustGroup(t, c, "g", "")
+	ds := mustDataset(t, c, "r", group, "Interactions", mustSchema(t, c, "r", ratingsSchema))
+	full, n := ml100k(t, dir, 0)
+	small, m := ml100k(t, dir, 10)
+	var arns []string
+	for _, j := range []struct{ name, path, mode string }{{"full", full, "FULL"}, {"incr", small, "INCREMENTAL"}} {
+		out, err := c.CreateDatasetImportJob(ctx, &personalize.CreateDatasetImportJobInput{JobName: aws.String(j.name), DatasetArn: aws.String(ds),
+			DataSource: &types.DataSource{DataLocation: aws.String("file://" + j.path)}, ImportMode: types.ImportMode(j.mode)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, aws.ToString(out.DatasetImportJobArn))
+	}
+	for _, arn := range arns {
+		if j := waitImport(t, c, arn); aws.ToString(j.Status) != "ACTIVE" {
+			t.Fatalf("%s: %s", arn, aws.ToString(j.FailureReason))
+		}
+	}
+	if got := datasetRows(t, srv, ds); got != int64(n+m) {
+		t.Fatalf("dataset holds %d rows, want %d: the INCREMENTAL import's rows were lost", got, n+m)
+	}
+}

@@ -167,9 +167,22 @@ func NewReader(r io.Reader, schema *avroschema.Schema, name string) (*Reader, er
 	return rd, nil
 }
 
+// bom is the UTF-8 byte order mark some tools write at the start of a file.
+var bom = []byte("\uFEFF")
+
 func (r *Reader) readHeader() error {
 	headerErr := func(col int, name, format string, args ...any) error {
 		return &Error{File: r.name, Line: 1, Column: name, Index: col, Reason: fmt.Sprintf(format, args...)}
+	}
+	// Skip a byte order mark before parsing, so that a quoted first field
+	// ("USER_ID",...), as spreadsheet tools write, is seen as quoted.
+	for r.end-r.pos < len(bom) && !r.eof {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	if bytes.HasPrefix(r.buf[r.pos:r.end], bom) {
+		r.pos += len(bom)
 	}
 	if err := r.readRecord(); err != nil {
 		if err == io.EOF {
@@ -183,9 +196,6 @@ func (r *Reader) readHeader() error {
 	seen := make(map[string]int, len(r.rec))
 	fields := r.schema.Fields
 	for j, raw := range r.rec {
-		if j == 0 {
-			raw = bytes.TrimPrefix(raw, []byte("\uFEFF")) // byte order mark
-		}
 		name := string(raw)
 		if name == "" {
 			return headerErr(j+1, "", "the header names no field in this column")

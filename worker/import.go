@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/avroschema"
@@ -31,6 +32,10 @@ const maxImportAttempts = 5
 // be run again, whose first act is to delete what earlier attempts wrote.
 func (r *Runner) runImport(ctx context.Context, job perso.Job) error {
 	task, done, err := r.service.StartImport(ctx, job, r.DataRoot)
+	if errors.Is(err, perso.ErrNotYet) {
+		// Look again shortly, when the older import may be done.
+		return r.store.ExtendLease(ctx, job, r.clock.Now().Add(time.Second))
+	}
 	if err != nil || done {
 		return err
 	}
