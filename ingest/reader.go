@@ -167,6 +167,11 @@ func NewReader(r io.Reader, schema *avroschema.Schema, name string) (*Reader, er
 	return rd, nil
 }
 
+// MaxBatchBytes bounds the string bytes of a batch: Next ends a batch
+// early once its distinct strings take this much, so that files of long
+// textual values are read in bounded memory.
+const MaxBatchBytes = 64 << 20
+
 // bom is the UTF-8 byte order mark some tools write at the start of a file.
 var bom = []byte("\uFEFF")
 
@@ -254,7 +259,8 @@ func fieldList(fields []avroschema.Field) string {
 // Next.
 func (r *Reader) Rows() int64 { return r.rows }
 
-// Next returns the next batch of at most n rows, or io.EOF after the last.
+// Next returns the next batch of at most n rows (fewer once its strings
+// take MaxBatchBytes), or io.EOF after the last.
 // Any other error is an [*Error] describing the first rule the file breaks,
 // or an error of the underlying reader; the rows of the batch in which it
 // occurs are not returned, and every later call returns the same error.
@@ -276,7 +282,7 @@ func (r *Reader) Next(n int) (*Table, error) {
 		}
 	}
 	rows := 0
-	for rows < n {
+	for rows < n && len(r.arena) < MaxBatchBytes {
 		err := r.readRecord()
 		if err == nil {
 			err = r.convert(rows)

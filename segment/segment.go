@@ -25,6 +25,15 @@ import (
 // RowGroupRows is the maximum number of rows of a row group.
 const RowGroupRows = 1 << 20
 
+// RowGroupBytes bounds the string bytes of a row group: the writer buffers
+// a whole row group, so rows with long textual values end a group sooner
+// and memory stays bounded whatever the data.
+const RowGroupBytes = 64 << 20
+
+// sliceRows is the number of rows written between checks of the row
+// group's size.
+const sliceRows = 1 << 14
+
 // chunkRows is the number of values converted to parquet.Value at a time
 // when writing.
 const chunkRows = 4096
@@ -46,7 +55,13 @@ func Schema(fields []avroschema.Field) (*parquet.Schema, error) {
 		var n parquet.Node
 		switch f.Type {
 		case "string":
+			// IDs and categories repeat: a dictionary stores them once.
+			// Textual values hardly ever do, and a dictionary of them would
+			// hold a whole row group's text twice.
 			n = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+			if f.Textual {
+				n = parquet.String()
+			}
 		case "int":
 			n = parquet.Int(32)
 		case "long":
@@ -87,7 +102,9 @@ type Writer struct {
 	rows      int64
 	inGroup   int64 // rows in the current row group
 	groupRows int64 // RowGroupRows, but for tests
-	err       error
+	// inGroupBytes counts the string bytes of the current row group.
+	inGroupBytes, groupBytes int64
+	err                      error
 }
 
 // NewWriter returns a writer of a segment of rows of the given fields to w.
@@ -104,7 +121,7 @@ func NewWriter(w io.Writer, fields []avroschema.Field) *Writer {
 		parquet.WriteBufferSize(1<<20),
 		parquet.CreatedBy("perso", "", ""),
 	)
-	return &Writer{fields: fields, pw: pw, vals: make([]parquet.Value, chunkRows), groupRows: RowGroupRows}
+	return &Writer{fields: fields, pw: pw, vals: make([]parquet.Value, chunkRows), groupRows: RowGroupRows, groupBytes: RowGroupBytes}
 }
 
 // Rows returns the number of rows written so far.
@@ -120,23 +137,38 @@ func (w *Writer) Write(t *ingest.Table) error {
 		return err
 	}
 	for start := 0; start < t.Len; {
-		n := min(t.Len-start, int(w.groupRows-w.inGroup))
+		n := min(t.Len-start, int(w.groupRows-w.inGroup), sliceRows)
 		if err := w.writeRows(t, start, start+n); err != nil {
 			w.err = err
 			return err
 		}
+		w.inGroupBytes += stringBytes(t, start, start+n)
 		start += n
 		w.rows += int64(n)
 		w.inGroup += int64(n)
-		if w.inGroup == w.groupRows {
+		if w.inGroup == w.groupRows || w.inGroupBytes >= w.groupBytes {
 			if err := w.pw.Flush(); err != nil {
 				w.err = err
 				return err
 			}
-			w.inGroup = 0
+			w.inGroup, w.inGroupBytes = 0, 0
 		}
 	}
 	return nil
+}
+
+// stringBytes returns the bytes of the string values of rows [from, to).
+func stringBytes(t *ingest.Table, from, to int) int64 {
+	var n int64
+	for j, f := range t.Fields {
+		if f.Type != "string" {
+			continue
+		}
+		for _, s := range t.Columns[j].Str[from:to] {
+			n += int64(len(s))
+		}
+	}
+	return n
 }
 
 func sameFields(got, want []avroschema.Field) error {
