@@ -220,6 +220,18 @@ func (s *Service) DatasetSchema(ctx context.Context, scope Scope, d Dataset) (*a
 func (s *Service) FinishImport(ctx context.Context, job Job, segments []Segment, failure string) error {
 	return s.update(ctx, job.Scope, func(tx Tx) error {
 		r, err := tx.Get(ctx, job.ARN)
+		if IsKind(err, KindNotFound) {
+			// The dataset, and its jobs with it, were deleted meanwhile:
+			// nothing will list the segments written.
+			urls := make([]string, len(segments))
+			for i, sg := range segments {
+				urls[i] = sg.URL
+			}
+			if err := s.enqueueFileDeletion(ctx, tx, job.ARN, urls); err != nil {
+				return err
+			}
+			return tx.CompleteJob(ctx, job)
+		}
 		if err != nil {
 			return err
 		}

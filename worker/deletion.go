@@ -51,6 +51,11 @@ func (r *Runner) runDataDeletion(ctx context.Context, job perso.Job) error {
 	}
 	if err := r.service.FinishDataDeletion(ctx, job, rewrites, failure); err != nil {
 		r.deleteUnder(ctx, prefix)
+		if ctx.Err() == nil && failure == "" && job.Attempts >= maxImportAttempts {
+			// The datasets keep changing under the job: give up with a
+			// reason rather than retry forever.
+			return r.service.FinishDataDeletion(ctx, job, nil, fmt.Sprintf("The deletion failed %d times; last: %v", job.Attempts, err))
+		}
 		return err
 	}
 	log.Info("data deletion done", "users", len(users))
