@@ -191,14 +191,14 @@ func (s *Service) trackedDataset(ctx context.Context, scope Scope, trackingID, d
 		return Dataset{}, nil, err
 	}
 	key := scope.Account + "\x00" + scope.Region + "\x00" + trackingID + "\x00" + datasetType
-	if v, ok := s.tracked.Load(key); ok {
+	if v, ok := s.tracked.load(key); ok {
 		if e := v.(trackedEntry); e.version == version {
 			return e.dataset, e.schema, nil
 		}
 	}
 	d, schema, err := s.lookupTrackedDataset(ctx, scope, trackingID, datasetType)
 	if err == nil {
-		s.tracked.Store(key, trackedEntry{version: version, dataset: d, schema: schema})
+		s.tracked.store(key, trackedEntry{version: version, dataset: d, schema: schema})
 	}
 	return d, schema, err
 }
@@ -252,14 +252,14 @@ func (s *Service) parsedSchema(ctx context.Context, scope Scope, arn string) (*a
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := s.schemas.Load(sc.Body); ok {
+	if v, ok := s.schemas.load(sc.Body); ok {
 		return v.(*avroschema.Schema), nil
 	}
 	parsed, err := avroschema.Parse(sc.Body)
 	if err != nil {
 		return nil, Errorf(KindInvalid, "Schema %s is no longer valid: %v", arn, err)
 	}
-	s.schemas.Store(sc.Body, parsed)
+	s.schemas.store(sc.Body, parsed)
 	return parsed, nil
 }
 

@@ -56,12 +56,39 @@ type Service struct {
 	cfg    Config
 	tokens *PageTokens
 	// schemas caches parsed schemas by body.
-	schemas sync.Map
+	schemas boundedCache
 	// appends gathers concurrent appends of streamed rows into one commit.
 	appends appendBatcher
 	// tracked caches the datasets events are recorded in, by tracking ID,
 	// with the version of their scope.
-	tracked sync.Map
+	tracked boundedCache
+}
+
+// boundedCache is a concurrent map that forgets everything when it grows
+// past maxCacheEntries: the values it holds are cheap to compute again,
+// and entries for deleted resources must not pile up in a long-running
+// server.
+type boundedCache struct {
+	mu sync.RWMutex
+	m  map[string]any
+}
+
+const maxCacheEntries = 4096
+
+func (c *boundedCache) load(key string) (any, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *boundedCache) store(key string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCacheEntries {
+		c.m = make(map[string]any)
+	}
+	c.m[key] = v
 }
 
 // NewService returns a Service on store. The paging key is read from (or
