@@ -53,6 +53,7 @@ func TestProtocol_Errors(t *testing.T) {
 		{"ErrWrongMemberType", "/", "AmazonPersonalize.ListDatasets", `{"maxResults":"ten"}`, 400, "SerializationException"},
 		{"ErrNotObject", "/", "AmazonPersonalize.ListDatasets", `[1,2]`, 400, "SerializationException"},
 		{"ErrMissingRequired", "/", "AmazonPersonalize.CreateDatasetGroup", `{}`, 400, "InvalidInputException"},
+		{"ErrMemberCase", "/", "AmazonPersonalize.CreateDatasetGroup", `{"NAME":"x"}`, 400, "InvalidInputException"},
 		{"ErrNotImplemented", "/", "AmazonPersonalize.CreateSolution", `{"name":"s","datasetGroupArn":"arn:aws:personalize:us-east-1:000000000000:dataset-group/x"}`, 501, "NotImplementedException"},
 		{"ErrUnknownPath", "/nowhere", "", `{}`, 404, "UnknownOperationException"},
 	}

@@ -75,8 +75,9 @@ func WriteJSON(w http.ResponseWriter, contentType string, v any) {
 }
 
 // Decode reads a JSON request body into v. An empty body is an empty
-// object. Anything that is not a JSON object of the right member types is
-// a SerializationException naming what is wrong.
+// object. Member names match exactly, case included, as AWS matches them;
+// other members are ignored. Anything that is not a JSON object of the
+// right member types is a SerializationException naming what is wrong.
 func Decode(body io.Reader, v any) *Error {
 	b, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
 	if err != nil {
@@ -89,7 +90,7 @@ func Decode(body io.Reader, v any) *Error {
 	if len(b) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(bytes.NewReader(exactMembers(b, v)))
 	if err := dec.Decode(v); err != nil {
 		return SerializationError(describeJSONError(err))
 	}
