@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/aws/awsjson"
@@ -18,6 +19,7 @@ import (
 	pzevents "github.com/perso/perso/aws/personalizeevents"
 	pzruntime "github.com/perso/perso/aws/personalizeruntime"
 	"github.com/perso/perso/aws/sigv4"
+	"github.com/perso/perso/metrics"
 )
 
 // Options configure the handler.
@@ -30,6 +32,9 @@ type Options struct {
 	// NoPageCache turns off the cache of List responses, so that every
 	// page is computed; for measuring that path.
 	NoPageCache bool
+	// Metrics, if set, records every request and is served at
+	// GET /metrics.
+	Metrics *metrics.Metrics
 }
 
 // NewHandler returns the HTTP handler of all three APIs.
@@ -38,7 +43,7 @@ func NewHandler(opts Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{svc: opts.Service, log: log, pages: newPageCache(64 << 20)}
+	a := &api{svc: opts.Service, log: log, pages: newPageCache(64 << 20), metrics: opts.Metrics}
 	control := a.controlRoutes()
 	for _, op := range pz.Operations {
 		if h, ok := control[op.Name]; ok && op.Paginated && !opts.NoPageCache {
@@ -49,6 +54,7 @@ func NewHandler(opts Options) http.Handler {
 		if _, ok := control[op.Name]; !ok {
 			control[op.Name] = notImplemented(pz.ServiceID, op.Name)
 		}
+		control[op.Name] = a.measured(op.Name, control[op.Name])
 	}
 
 	mux := http.NewServeMux()
@@ -60,8 +66,8 @@ func NewHandler(opts Options) http.Handler {
 	for _, op := range pzevents.Operations {
 		eventsOps = append(eventsOps, restOperation{op.Name, op.Method, op.Path})
 	}
-	restRoutes(mux, pzruntime.ServiceID, runtimeOps, a.runtimeRoutes())
-	restRoutes(mux, pzevents.ServiceID, eventsOps, a.eventsRoutes())
+	a.restRoutes(mux, pzruntime.ServiceID, runtimeOps, a.runtimeRoutes())
+	a.restRoutes(mux, pzevents.ServiceID, eventsOps, a.eventsRoutes())
 
 	auth := opts.Auth
 	if auth.WriteError == nil {
@@ -69,7 +75,51 @@ func NewHandler(opts Options) http.Handler {
 			awsjson.WriteError(w, &awsjson.Error{Status: status, Code: code, Message: message})
 		}
 	}
-	return withRequestID(sigv4.Middleware(auth, mux))
+	// Health and metrics answer without credentials, for load balancers
+	// and scrapers; every other path is the APIs'.
+	outer := http.NewServeMux()
+	outer.Handle("/", withRequestID(sigv4.Middleware(auth, mux)))
+	outer.HandleFunc("GET /healthz", a.health)
+	if opts.Metrics != nil {
+		outer.Handle("GET /metrics", opts.Metrics.Handler())
+	}
+	return outer
+}
+
+// health answers 200 when the store answers, 503 otherwise.
+func (a *api) health(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if _, err := a.svc.Version(r.Context(), perso.Scope{}); err != nil {
+		a.log.Warn("health check: the store does not answer", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"store unavailable"}`))
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}
+
+// measured records the outcome and latency of an operation's requests.
+func (a *api) measured(op string, next http.Handler) http.Handler {
+	if a.metrics == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		a.metrics.Request(op, sw.status, w.Header().Get("X-Amzn-Errortype"), time.Since(start))
+	})
+}
+
+// statusWriter remembers the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
 }
 
 // restOperation is the HTTP binding of a REST-JSON operation.
@@ -78,13 +128,13 @@ type restOperation struct{ Name, Method, Path string }
 // restRoutes registers the REST-JSON operations of a service: the
 // implemented ones from impl, every other one of the model as an error
 // that says it is not implemented.
-func restRoutes(mux *http.ServeMux, service string, ops []restOperation, impl map[string]http.Handler) {
+func (a *api) restRoutes(mux *http.ServeMux, service string, ops []restOperation, impl map[string]http.Handler) {
 	for _, op := range ops {
 		h, ok := impl[op.Name]
 		if !ok {
 			h = notImplemented(service, op.Name)
 		}
-		mux.Handle(op.Method+" "+op.Path, h)
+		mux.Handle(op.Method+" "+op.Path, a.measured(op.Name, h))
 	}
 }
 
@@ -123,9 +173,10 @@ func notImplemented(service, op string) http.Handler {
 
 // api holds what the operation handlers need.
 type api struct {
-	svc   *perso.Service
-	log   *slog.Logger
-	pages *pageCache
+	svc     *perso.Service
+	log     *slog.Logger
+	pages   *pageCache
+	metrics *metrics.Metrics
 }
 
 // scope returns the caller's account and region, set by the SigV4

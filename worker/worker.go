@@ -13,6 +13,7 @@ import (
 
 	"github.com/perso/perso"
 	"github.com/perso/perso/blob"
+	"github.com/perso/perso/metrics"
 )
 
 // Runner claims and runs jobs.
@@ -34,6 +35,8 @@ type Runner struct {
 	// DataRoot is the URL under which dataset data is kept, such as
 	// file:///var/lib/perso/data or s3://bucket/perso.
 	DataRoot string
+	// Metrics, if set, counts the jobs run by kind and outcome.
+	Metrics *metrics.Metrics
 }
 
 // New returns a Runner.
@@ -115,6 +118,7 @@ func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 		defer close(keeperDone)
 		r.keepLease(jobCtx, cancel, job)
 	}()
+	start := time.Now()
 	err = r.run(jobCtx, job)
 	cancel()
 	<-keeperDone
@@ -123,9 +127,15 @@ func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 		// to wait out its lease.
 		if rerr := r.store.ExtendLease(context.WithoutCancel(ctx), job, r.clock.Now()); rerr == nil {
 			r.log.Info("job handed back for the next start", "kind", job.Kind, "arn", job.ARN)
+			r.Metrics.Job(job.Kind, "handed_back", time.Since(start))
 			return true, nil
 		}
 	}
+	outcome := "done"
+	if err != nil {
+		outcome = "retry"
+	}
+	r.Metrics.Job(job.Kind, outcome, time.Since(start))
 	switch {
 	case errors.Is(err, perso.ErrLeaseLost):
 		r.log.Warn("job outlived its lease and was handed to another worker; its work was rolled back", "kind", job.Kind, "arn", job.ARN)

@@ -30,6 +30,7 @@ import (
 	"github.com/perso/perso/aws/sigv4"
 	"github.com/perso/perso/blob"
 	"github.com/perso/perso/httpapi"
+	"github.com/perso/perso/metrics"
 	"github.com/perso/perso/sqlstore"
 	"github.com/perso/perso/worker"
 )
@@ -253,6 +254,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	runner = worker.New(store, svc, perso.SystemClock{}, log)
+	m := metrics.New()
+	runner.Metrics = m
 	blobCfg := blob.Config{Root: c.fileRoot}
 	if c.s3.Endpoint != "" || c.s3.AccessKeyID != "" || strings.HasPrefix(c.dataRoot, "s3://") {
 		s3 := c.s3
@@ -272,7 +275,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Auth: auth, Log: log}),
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Auth: auth, Log: log, Metrics: m}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

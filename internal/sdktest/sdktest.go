@@ -26,6 +26,7 @@ import (
 	"github.com/perso/perso/blob"
 	"github.com/perso/perso/httpapi"
 	"github.com/perso/perso/internal/pgtest"
+	"github.com/perso/perso/metrics"
 	"github.com/perso/perso/sqlstore"
 	"github.com/perso/perso/worker"
 )
@@ -112,7 +113,9 @@ func Start(t testing.TB, opts Options) *Server {
 		cancel()
 		t.Fatalf("listen: %v", err)
 	}
-	srv := &http.Server{Handler: httpapi.NewHandler(httpapi.Options{Service: svc, Auth: opts.Auth, Log: log})}
+	m := metrics.New()
+	runner.Metrics = m
+	srv := &http.Server{Handler: httpapi.NewHandler(httpapi.Options{Service: svc, Auth: opts.Auth, Log: log, Metrics: m})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() {
