@@ -77,6 +77,7 @@ import (
 	"github.com/perso/perso"
 	"github.com/perso/perso/blob"
 	"github.com/perso/perso/httpapi"
+	"github.com/perso/perso/metrics"
 	"github.com/perso/perso/sqlstore"
 	"github.com/perso/perso/worker"
 )
@@ -524,7 +525,9 @@ func startPerso(ctx context.Context, dsn, dataRoot string) (*server, error) {
 		return nil, err
 	}
 	s.http = &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log}),
+		// With metrics, as cmd/perso serves: the figures are those of the
+		// real server.
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log, Metrics: metrics.New()}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = s.http.Serve(ln) }()
@@ -536,7 +539,7 @@ func startPerso(ctx context.Context, dsn, dataRoot string) (*server, error) {
 		return nil, err
 	}
 	s.httpUncached = &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log, NoPageCache: true}),
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Log: log, NoPageCache: true, Metrics: metrics.New()}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = s.httpUncached.Serve(lnUncached) }()
