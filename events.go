@@ -139,9 +139,10 @@ type PutRecord struct {
 	Properties string
 }
 
-// PutRecords adds or replaces records of an Items, Users or Actions
-// dataset. A record whose ID is already in the dataset replaces it for
-// every reader from then on.
+// PutRecords adds records to an Items, Users or Actions dataset. Records
+// are kept in the order they arrive, after the bulk data: a record whose ID
+// the dataset already holds supersedes the earlier one for readers that
+// keep one record per ID (the last), while an export shows both.
 func (s *Service) PutRecords(ctx context.Context, scope Scope, datasetARN, datasetType string, records []PutRecord) error {
 	fields := map[string]struct{ id, member string }{
 		"Items":   {"ITEM_ID", "items"},
