@@ -5,6 +5,7 @@ import (
 	"container/list"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/perso/perso/aws/awsjson"
@@ -100,7 +101,11 @@ func (a *api) cached(op string, next http.Handler) http.Handler {
 		}
 		key := op + "\x00" + sc.Account + "\x00" + sc.Region + "\x00" + string(body)
 		if page, ok := a.pages.get(key, version); ok {
-			w.Header().Set("Content-Type", awsjson.ContentType)
+			h := w.Header()
+			h.Set("Content-Type", awsjson.ContentType)
+			// With its length known the body goes out in one write, not
+			// in chunks.
+			h.Set("Content-Length", strconv.Itoa(len(page)))
 			_, _ = w.Write(page)
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -48,14 +49,15 @@ func SerializationError(msg string) *Error {
 // WriteError writes err in the AWS error envelope: the code in the body's
 // __type and in the x-amzn-ErrorType header.
 func WriteError(w http.ResponseWriter, err *Error) {
-	h := w.Header()
-	h.Set("Content-Type", ContentType)
-	h.Set("X-Amzn-Errortype", err.Code)
-	w.WriteHeader(err.Status)
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{err.Code, err.Message})
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	h.Set("X-Amzn-Errortype", err.Code)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(err.Status)
 	_, _ = w.Write(b)
 }
 
@@ -70,8 +72,12 @@ func WriteJSON(w http.ResponseWriter, contentType string, v any) {
 		WriteError(w, &Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: "The response could not be encoded."})
 		return
 	}
-	w.Header().Set("Content-Type", contentType)
-	_, _ = w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	body := bytes.TrimRight(buf.Bytes(), "\n")
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	// With its length known the body goes out in one write, not in chunks.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
 // Decode reads a JSON request body into v. An empty body is an empty
