@@ -81,8 +81,13 @@ type Job struct {
 	ARN     string
 	Payload []byte
 	RunAt   time.Time
-	// Attempts counts the claims of this job, the current one included.
+	// Attempts counts the claims of this job, the current one included,
+	// less those given back by Postpone.
 	Attempts int
+	// Claim identifies the current claim: it grows with every claim and is
+	// never given back, so the work of a claim that lost its lease cannot
+	// be committed.
+	Claim int64
 }
 
 // Row is one record streamed into a dataset: its fields in Data, encoded
@@ -125,6 +130,11 @@ type Store interface {
 	// can run a job longer than one lease. It answers ErrLeaseLost when the
 	// job is gone or has been claimed again since.
 	ExtendLease(ctx context.Context, job Job, until time.Time) error
+	// Postpone gives a claimed job back without counting the claim as an
+	// attempt, to be claimed again at runAt: for a job that found it must
+	// wait. It answers ErrLeaseLost when the job is gone or was claimed
+	// again since.
+	Postpone(ctx context.Context, job Job, runAt time.Time) error
 	// NextRunAt returns the earliest time at which a job becomes claimable,
 	// counting leases; ok is false when the queue is empty.
 	NextRunAt(ctx context.Context) (t time.Time, ok bool, err error)
@@ -171,8 +181,8 @@ type Tx interface {
 	Enqueue(ctx context.Context, j *Job) error
 	// CompleteJob removes a claimed job from the queue. It answers
 	// ErrLeaseLost, and the caller must roll back, when the job is gone or
-	// has been claimed again since (its Attempts changed): the lease ran
-	// out and another worker owns the job now. This fencing keeps a slow
+	// has been claimed again since (its Claim changed): the lease ran out
+	// and another worker owns the job now. This fencing keeps a slow
 	// worker from committing work a second time.
 	CompleteJob(ctx context.Context, job Job) error
 }

@@ -363,7 +363,7 @@ func (s *Store) Update(ctx context.Context, scope perso.Scope, fn func(perso.Tx)
 // ExtendLease moves a claimed job's lease to until, unless the job is gone
 // or was claimed again since (perso.ErrLeaseLost).
 func (s *Store) ExtendLease(ctx context.Context, job perso.Job, until time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET leased_until = $1 WHERE id = $2 AND attempts = $3`, until.UnixMicro(), job.ID, job.Attempts)
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET leased_until = $1 WHERE id = $2 AND claims = $3`, until.UnixMicro(), job.ID, job.Claim)
 	if err != nil {
 		return fmt.Errorf("sqlstore: extend lease: %w", err)
 	}
@@ -377,20 +377,38 @@ func (s *Store) ExtendLease(ctx context.Context, job perso.Job, until time.Time)
 	return nil
 }
 
+// Postpone gives a claimed job back, to be claimed again at runAt, and
+// takes back the attempt its claim counted.
+func (s *Store) Postpone(ctx context.Context, job perso.Job, runAt time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, attempts = attempts - 1 WHERE id = $2 AND claims = $3`,
+		runAt.UnixMicro(), job.ID, job.Claim)
+	if err != nil {
+		return fmt.Errorf("sqlstore: postpone job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: postpone job: %w", err)
+	}
+	if n == 0 {
+		return perso.ErrLeaseLost
+	}
+	return nil
+}
+
 // Claim leases the due job with the earliest RunAt (ties: lowest ID) that
 // is not leased at now, for lease, and returns it with Attempts
 // incremented. ok is false when no job is due. Several processes may
 // claim at once; no job is handed to two of them while its lease runs.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration) (perso.Job, bool, error) {
 	n := now.UnixMicro()
-	row := s.w.QueryRowContext(ctx, `UPDATE jobs SET leased_until = $1, attempts = attempts + 1
+	row := s.w.QueryRowContext(ctx, `UPDATE jobs SET leased_until = $1, attempts = attempts + 1, claims = claims + 1
 		WHERE id = (
 			SELECT id FROM jobs
 			WHERE run_at <= $2 AND (leased_until IS NULL OR leased_until <= $2)
 			ORDER BY run_at, id
 			LIMIT 1`+s.d.claimLock+`
 		)
-		RETURNING id, account, region, kind, arn, payload, payload IS NULL, run_at, attempts`,
+		RETURNING id, account, region, kind, arn, payload, payload IS NULL, run_at, attempts, claims`,
 		now.Add(lease).UnixMicro(), n)
 	var (
 		j       perso.Job
@@ -398,7 +416,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 		null    bool
 		runAt   int64
 	)
-	err := row.Scan(&j.ID, &j.Account, &j.Region, &j.Kind, &j.ARN, &payload, &null, &runAt, &j.Attempts)
+	err := row.Scan(&j.ID, &j.Account, &j.Region, &j.Kind, &j.ARN, &payload, &null, &runAt, &j.Attempts, &j.Claim)
 	if errors.Is(err, sql.ErrNoRows) {
 		return perso.Job{}, false, nil
 	}

@@ -690,7 +690,7 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 			if err != nil || !ok {
 				t.Fatalf("Claim %d: ok = %v, err = %v", i, ok, err)
 			}
-			want.Attempts = 1
+			want.Attempts, want.Claim = 1, 1
 			if want.Payload == nil && i != 0 {
 				t.Fatal("test bug")
 			}
@@ -709,7 +709,7 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		// j2's worker finishes; the others die. Completing in the wrong
 		// scope, or a second time, answers ErrLeaseLost and changes nothing.
 		claimed2 := j2
-		claimed2.Attempts = 1
+		claimed2.Attempts, claimed2.Claim = 1, 1
 		if err := s.Update(ctx, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, claimed2) }); !errors.Is(err, perso.ErrLeaseLost) {
 			t.Fatalf("CompleteJob in another scope = %v, want ErrLeaseLost", err)
 		}
@@ -733,11 +733,11 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		}
 		// The first claim of j1 lost its lease: its worker cannot complete it.
 		stale := j1
-		stale.Attempts = 1
+		stale.Attempts, stale.Claim = 1, 1
 		if err := s.Update(ctx, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, stale) }); !errors.Is(err, perso.ErrLeaseLost) {
 			t.Fatalf("CompleteJob with a lost lease = %v, want ErrLeaseLost", err)
 		}
-		j1.Attempts, j3.Attempts = 2, 2
+		j1.Attempts, j3.Attempts, j1.Claim, j3.Claim = 2, 2, 2, 2
 		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j1) })
 		update(t, s, scopeB, func(tx perso.Tx) error { return tx.CompleteJob(ctx, j3) })
 		if _, ok, err := s.NextRunAt(ctx); err != nil || ok {
@@ -925,6 +925,30 @@ func runSuite(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 			t.Fatalf("ExtendLease by the old claim = %v, want ErrLeaseLost", err)
 		}
 		update(t, s, scopeA, func(tx perso.Tx) error { return tx.CompleteJob(ctx, again) })
+	})
+
+	t.Run("Postpone", func(t *testing.T) {
+		s := open(t)
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		j := perso.Job{Kind: "k", ARN: "a", RunAt: t0}
+		update(t, s, scopeA, func(tx perso.Tx) error { return tx.Enqueue(ctx, &j) })
+		claimed, ok, err := s.Claim(ctx, t0, time.Hour)
+		if err != nil || !ok {
+			t.Fatalf("Claim = %v, %v", ok, err)
+		}
+		if err := s.Postpone(ctx, claimed, t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := s.Claim(ctx, t0.Add(time.Second-time.Microsecond), time.Hour); ok {
+			t.Fatal("claimed a postponed job before its new time")
+		}
+		again, ok, err := s.Claim(ctx, t0.Add(time.Second), time.Hour)
+		if err != nil || !ok || again.Attempts != 1 {
+			t.Fatalf("re-claim = %+v, %v, %v; want the job with its waiting not counted (1 attempt)", again, ok, err)
+		}
+		if err := s.Postpone(ctx, claimed, t0); !errors.Is(err, perso.ErrLeaseLost) {
+			t.Fatalf("Postpone by a stale claim = %v, want ErrLeaseLost", err)
+		}
 	})
 
 	t.Run("GetByKey", func(t *testing.T) {

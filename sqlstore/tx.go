@@ -249,7 +249,7 @@ func (t *tx) Enqueue(ctx context.Context, j *perso.Job) error {
 	j.ID = id
 	j.Scope = t.scope
 	j.RunAt = normTime(j.RunAt)
-	j.Attempts = 0
+	j.Attempts, j.Claim = 0, 0
 	return nil
 }
 
@@ -257,8 +257,8 @@ func (t *tx) Enqueue(ctx context.Context, j *perso.Job) error {
 // has not been claimed again since job was claimed; otherwise it answers
 // perso.ErrLeaseLost.
 func (t *tx) CompleteJob(ctx context.Context, job perso.Job) error {
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND attempts = $2 AND account = $3 AND region = $4`,
-		job.ID, job.Attempts, t.scope.Account, t.scope.Region)
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1 AND claims = $2 AND account = $3 AND region = $4`,
+		job.ID, job.Claim, t.scope.Account, t.scope.Region)
 	if err != nil {
 		return fmt.Errorf("sqlstore: complete job: %w", err)
 	}

@@ -24,6 +24,9 @@ const importBatchRows = 1 << 18
 // its data; the last attempt fails the job with the cause.
 const maxImportAttempts = 5
 
+// errWaiting reports a job postponed without running.
+var errWaiting = errors.New("the job waits for another")
+
 // runImport runs a dataset import job: it reads the CSV files of the data
 // location, checks every row against the dataset's schema, writes them as
 // Parquet segments under a prefix of the job's own, and hands the segments
@@ -33,8 +36,12 @@ const maxImportAttempts = 5
 func (r *Runner) runImport(ctx context.Context, job perso.Job) error {
 	task, done, err := r.service.StartImport(ctx, job, r.DataRoot)
 	if errors.Is(err, perso.ErrNotYet) {
-		// Look again shortly, when the older import may be done.
-		return r.store.ExtendLease(ctx, job, r.clock.Now().Add(time.Second))
+		// Look again shortly, when the older import may be done; waiting
+		// is not a failed attempt.
+		if err := r.store.Postpone(ctx, job, r.clock.Now().Add(time.Second)); err != nil {
+			return err
+		}
+		return errWaiting
 	}
 	if err != nil || done {
 		return err

@@ -131,6 +131,10 @@ func (r *Runner) RunOne(ctx context.Context) (ran bool, err error) {
 			return true, nil
 		}
 	}
+	if errors.Is(err, errWaiting) {
+		r.Metrics.Job(job.Kind, "waiting", time.Since(start))
+		return true, nil
+	}
 	outcome := "done"
 	if err != nil {
 		outcome = "retry"
