@@ -20,9 +20,10 @@ import (
 // ContentType is the media type of AWS JSON 1.1 bodies.
 const ContentType = "application/x-amz-json-1.1"
 
-// MaxBodyBytes bounds a request body. The largest Personalize request, a
-// schema or a batch of ten 10 KB events, is far below it.
-const MaxBodyBytes = 4 << 20
+// MaxBodyBytes bounds a request body. The largest Personalize requests,
+// ten records of 32,000 characters for PutItems or PutActions, fit with
+// room for escapes and multi-byte characters.
+const MaxBodyBytes = 2 << 20
 
 // Error is an error as the AWS protocols carry it: an HTTP status, an error
 // code that SDKs turn into a typed exception, and a message.

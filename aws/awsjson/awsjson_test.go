@@ -38,6 +38,17 @@ func TestDecode(t *testing.T) {
 			t.Fatalf("decoded %+v: members in another case must be ignored", r)
 		}
 	})
+	t.Run("OKFoldedUnicode", func(t *testing.T) {
+		// encoding/json folds ſ to s: a key that folds to a member only
+		// that way is dropped too.
+		var r request
+		if err := Decode(strings.NewReader(`{"nAme":"x","name":"ok","tagſ":[{"tagKey":"bad"}]}`), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Name != "ok" || r.Tags != nil {
+			t.Fatalf("decoded %+v", r)
+		}
+	})
 	for name, body := range map[string]string{
 		"ErrSyntax":     `{"name":`,
 		"ErrType":       `{"name":1}`,
@@ -53,5 +64,18 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("Decode(%s) = %v, want a SerializationException", body, err)
 			}
 		})
+	}
+}
+
+// A body of many small values costs memory in proportion to the body, not
+// a tree of it.
+func BenchmarkDecode_ManyValues(b *testing.B) {
+	body := `{"name":"x","tags":[` + strings.Repeat(`{"tagKey":"k"},`, 100000) + `{"tagKey":"k"}]}`
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var r request
+		if err := Decode(strings.NewReader(body), &r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
