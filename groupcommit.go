@@ -2,6 +2,7 @@ package perso
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -21,9 +22,9 @@ type appendReq struct {
 // starts. A call still returns only once its own rows are durable, and a
 // call whose dataset is not ACTIVE fails alone.
 //
-// There is no goroutine of its own: the first caller to find it idle
-// commits every batch that gathers while it works, then returns; the
-// others wait for their result.
+// While calls are waiting, one goroutine commits batch after batch; it ends
+// when none is left, so there is no goroutine while the events API is idle,
+// and no caller is kept committing other callers' batches.
 type appendBatcher struct {
 	mu      sync.Mutex
 	pending []*appendReq
@@ -39,18 +40,9 @@ func (s *Service) appendRows(ctx context.Context, scope Scope, datasetARN string
 	b.pending = append(b.pending, req)
 	if !b.busy {
 		b.busy = true
-		for len(b.pending) > 0 {
-			n := min(len(b.pending), maxAppendBatch)
-			batch := b.pending[:n:n]
-			b.pending = b.pending[n:]
-			b.mu.Unlock()
-			// The batch holds other callers' rows: the leader's
-			// cancellation must not abort them.
-			s.commitAppends(context.WithoutCancel(ctx), batch)
-			b.mu.Lock()
-		}
-		b.pending = nil
-		b.busy = false
+		// The batches hold many callers' rows: no one caller's
+		// cancellation may abort them.
+		go s.drainAppends(context.WithoutCancel(ctx))
 	}
 	b.mu.Unlock()
 	select {
@@ -60,6 +52,42 @@ func (s *Service) appendRows(ctx context.Context, scope Scope, datasetARN string
 		// The rows may still be committed; the caller was not told so.
 		return ctx.Err()
 	}
+}
+
+// drainAppends commits batches until none is waiting.
+func (s *Service) drainAppends(ctx context.Context) {
+	b := &s.appends
+	for {
+		b.mu.Lock()
+		if len(b.pending) == 0 {
+			b.busy = false
+			b.mu.Unlock()
+			return
+		}
+		n := min(len(b.pending), maxAppendBatch)
+		batch := b.pending[:n:n]
+		b.pending = b.pending[n:]
+		b.mu.Unlock()
+		s.commitAppendsSafely(ctx, batch)
+	}
+}
+
+// commitAppendsSafely commits a batch and answers every caller in it, even
+// if the commit panics: the panic becomes the callers' error, and the
+// events API goes on.
+func (s *Service) commitAppendsSafely(ctx context.Context, batch []*appendReq) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("commit of streamed records failed: %v", r)
+			for _, req := range batch {
+				select {
+				case req.done <- err:
+				default: // already answered
+				}
+			}
+		}
+	}()
+	s.commitAppends(ctx, batch)
 }
 
 // commitAppends commits a batch, one transaction per scope, and tells each

@@ -172,8 +172,14 @@ func (r *Runner) importFile(ctx context.Context, schema *avroschema.Schema, src,
 	batches := make(chan *ingest.Table, 1)
 	readErr := make(chan error, 1)
 	readCtx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
+	readerDone := make(chan struct{})
+	// Stop the reader and wait for it before the file it reads is closed.
+	defer func() {
+		stopReading()
+		<-readerDone
+	}()
 	go func() {
+		defer close(readerDone)
 		defer close(batches)
 		for {
 			t, err := rd.Next(importBatchRows)
