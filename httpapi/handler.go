@@ -32,9 +32,10 @@ type Options struct {
 	// NoPageCache turns off the cache of List responses, so that every
 	// page is computed; for measuring that path.
 	NoPageCache bool
-	// Metrics, if set, records every request and is served at
-	// GET /metrics.
+	// Metrics, if set, records every request.
 	Metrics *metrics.Metrics
+	// ServeMetrics serves Metrics at GET /metrics, without credentials.
+	ServeMetrics bool
 }
 
 // NewHandler returns the HTTP handler of all three APIs.
@@ -80,7 +81,7 @@ func NewHandler(opts Options) http.Handler {
 	outer := http.NewServeMux()
 	outer.Handle("/", withRequestID(sigv4.Middleware(auth, mux)))
 	outer.HandleFunc("GET /healthz", a.health)
-	if opts.Metrics != nil {
+	if opts.Metrics != nil && opts.ServeMetrics {
 		outer.Handle("GET /metrics", opts.Metrics.Handler())
 	}
 	return outer

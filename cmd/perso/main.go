@@ -88,6 +88,7 @@ type serveConfig struct {
 	quotas      string
 	workers     int
 	jobLease    time.Duration
+	metricsAddr string
 	logLevel    string
 	dataRoot    string
 	fileRoot    string
@@ -125,6 +126,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("PERSO_WORKERS: %w", err)
 	}
 	fs.IntVar(&c.workers, "workers", workers, "background job workers (PERSO_WORKERS)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", env("PERSO_METRICS_ADDR", ""), "where GET /metrics is served: \"\" on --addr, \"off\", or its own address such as 127.0.0.1:9090 (PERSO_METRICS_ADDR)")
 	lease, err := time.ParseDuration(env("PERSO_JOB_LEASE", "30s"))
 	if err != nil {
 		return c, fmt.Errorf("PERSO_JOB_LEASE: %w", err)
@@ -274,8 +276,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	var mln net.Listener
+	if c.metricsAddr != "" && c.metricsAddr != "off" {
+		if mln, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+	}
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Auth: auth, Log: log, Metrics: m}),
+		Handler:           httpapi.NewHandler(httpapi.Options{Service: svc, Auth: auth, Log: log, Metrics: m, ServeMetrics: c.metricsAddr == ""}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -285,8 +294,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer close(workDone)
 		runner.Run(workCtx, c.workers)
 	}()
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		defer msrv.Close()
+		go func() { serveErr <- msrv.Serve(mln) }()
+		log.Info("metrics served", "addr", mln.Addr().String())
+	}
 	log.Info("perso serving", "addr", ln.Addr().String(), "store", store.Dialect(), "auth", c.auth, "version", version)
 	fmt.Fprintf(stdout, "perso listening on http://%s\n", ln.Addr())
 

@@ -115,7 +115,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	m := metrics.New()
 	runner.Metrics = m
-	srv := &http.Server{Handler: httpapi.NewHandler(httpapi.Options{Service: svc, Auth: opts.Auth, Log: log, Metrics: m})}
+	srv := &http.Server{Handler: httpapi.NewHandler(httpapi.Options{Service: svc, Auth: opts.Auth, Log: log, Metrics: m, ServeMetrics: true})}
 	go func() { _ = srv.Serve(ln) }()
 	done := make(chan struct{})
 	go func() {
