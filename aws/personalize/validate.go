@@ -2,5324 +2,5326 @@
 
 package personalize
 
+import "github.com/perso/perso/aws/awsvalid"
+
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Algorithm) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Algorithm) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Algorithm) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "algorithmArn"); s.AlgorithmArn != "" {
-		v.maxLen(p, s.AlgorithmArn, redact, 256)
-		v.match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "algorithmArn"); s.AlgorithmArn != "" {
+		v.MaxLen(p, s.AlgorithmArn, redact, 256)
+		v.Match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "algorithmImage"); s.AlgorithmImage != nil {
+	if p := awsvalid.Join(path, "algorithmImage"); s.AlgorithmImage != nil {
 		s.AlgorithmImage.validate(v, p, redact)
 	}
-	if p := join(path, "defaultHyperParameters"); s.DefaultHyperParameters != nil {
-		v.maxCount(p, s.DefaultHyperParameters, len(s.DefaultHyperParameters), redact, 100)
-		for _, k1 := range sortedKeys(s.DefaultHyperParameters) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "defaultHyperParameters"); s.DefaultHyperParameters != nil {
+		v.MaxCount(p, s.DefaultHyperParameters, len(s.DefaultHyperParameters), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.DefaultHyperParameters) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.DefaultHyperParameters[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "defaultHyperParameterRanges"); s.DefaultHyperParameterRanges != nil {
+	if p := awsvalid.Join(path, "defaultHyperParameterRanges"); s.DefaultHyperParameterRanges != nil {
 		s.DefaultHyperParameterRanges.validate(v, p, redact)
 	}
-	if p := join(path, "defaultResourceConfig"); s.DefaultResourceConfig != nil {
-		v.maxCount(p, s.DefaultResourceConfig, len(s.DefaultResourceConfig), redact, 100)
-		for _, k1 := range sortedKeys(s.DefaultResourceConfig) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "defaultResourceConfig"); s.DefaultResourceConfig != nil {
+		v.MaxCount(p, s.DefaultResourceConfig, len(s.DefaultResourceConfig), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.DefaultResourceConfig) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.DefaultResourceConfig[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "trainingInputMode"); s.TrainingInputMode != "" {
-		v.maxLen(p, s.TrainingInputMode, redact, 256)
+	if p := awsvalid.Join(path, "trainingInputMode"); s.TrainingInputMode != "" {
+		v.MaxLen(p, s.TrainingInputMode, redact, 256)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *AlgorithmImage) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *AlgorithmImage) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *AlgorithmImage) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "dockerURI"); s.DockerURI == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "dockerURI"); s.DockerURI == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DockerURI, redact, 256)
+		v.MaxLen(p, s.DockerURI, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *AutoMLConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *AutoMLConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricName"); s.MetricName != "" {
-		v.maxLen(p, s.MetricName, redact, 256)
+func (s *AutoMLConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricName"); s.MetricName != "" {
+		v.MaxLen(p, s.MetricName, redact, 256)
 	}
-	if p := join(path, "recipeList"); s.RecipeList != nil {
-		v.maxCount(p, s.RecipeList, len(s.RecipeList), redact, 100)
+	if p := awsvalid.Join(path, "recipeList"); s.RecipeList != nil {
+		v.MaxCount(p, s.RecipeList, len(s.RecipeList), redact, 100)
 		for i1 := range s.RecipeList {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.RecipeList[i1], redact, 256)
-			v.match(p1, s.RecipeList[i1], redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.RecipeList[i1], redact, 256)
+			v.Match(p1, s.RecipeList[i1], redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *AutoMLResult) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *AutoMLResult) validate(v *validator, path string, redact bool) {
-	if p := join(path, "bestRecipeArn"); s.BestRecipeArn != "" {
-		v.maxLen(p, s.BestRecipeArn, redact, 256)
-		v.match(p, s.BestRecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *AutoMLResult) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "bestRecipeArn"); s.BestRecipeArn != "" {
+		v.MaxLen(p, s.BestRecipeArn, redact, 256)
+		v.Match(p, s.BestRecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *AutoTrainingConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *AutoTrainingConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schedulingExpression"); s.SchedulingExpression != "" {
-		v.minLen(p, s.SchedulingExpression, redact, 1)
-		v.maxLen(p, s.SchedulingExpression, redact, 16)
-		v.match(p, s.SchedulingExpression, redact, patternSchedulingExpression, "rate\\(\\d+ days?\\)")
+func (s *AutoTrainingConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schedulingExpression"); s.SchedulingExpression != "" {
+		v.MinLen(p, s.SchedulingExpression, redact, 1)
+		v.MaxLen(p, s.SchedulingExpression, redact, 16)
+		v.Match(p, s.SchedulingExpression, redact, patternSchedulingExpression, "rate\\(\\d+ days?\\)")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchInferenceJob) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchInferenceJob) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *BatchInferenceJob) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
-		v.maxLen(p, s.BatchInferenceJobArn, redact, 256)
-		v.match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
+		v.MaxLen(p, s.BatchInferenceJobArn, redact, 256)
+		v.Match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobInput"); s.JobInput != nil {
+	if p := awsvalid.Join(path, "jobInput"); s.JobInput != nil {
 		s.JobInput.validate(v, p, redact)
 	}
-	if p := join(path, "jobOutput"); s.JobOutput != nil {
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput != nil {
 		s.JobOutput.validate(v, p, redact)
 	}
-	if p := join(path, "batchInferenceJobConfig"); s.BatchInferenceJobConfig != nil {
+	if p := awsvalid.Join(path, "batchInferenceJobConfig"); s.BatchInferenceJobConfig != nil {
 		s.BatchInferenceJobConfig.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
-		v.oneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
+	if p := awsvalid.Join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
+		v.OneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
 	}
-	if p := join(path, "themeGenerationConfig"); s.ThemeGenerationConfig != nil {
+	if p := awsvalid.Join(path, "themeGenerationConfig"); s.ThemeGenerationConfig != nil {
 		s.ThemeGenerationConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchInferenceJobConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchInferenceJobConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
-		v.maxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
-		for _, k1 := range sortedKeys(s.ItemExplorationConfig) {
-			v.maxLen(p, k1, redact, 256)
+func (s *BatchInferenceJobConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
+		v.MaxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.ItemExplorationConfig) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.ItemExplorationConfig[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "rankingInfluence"); s.RankingInfluence != nil {
-		for _, k1 := range sortedKeys(s.RankingInfluence) {
-			v.oneOf(p, k1, redact, RankingInfluenceTypeValues())
+	if p := awsvalid.Join(path, "rankingInfluence"); s.RankingInfluence != nil {
+		for _, k1 := range awsvalid.SortedKeys(s.RankingInfluence) {
+			v.OneOf(p, k1, redact, RankingInfluenceTypeValues())
 			p1, v1 := p+"."+k1, s.RankingInfluence[k1]
-			v.minFloat(p1, float64(v1), redact, 0)
-			v.maxFloat(p1, float64(v1), redact, 1)
+			v.MinFloat(p1, float64(v1), redact, 0)
+			v.MaxFloat(p1, float64(v1), redact, 1)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchInferenceJobInput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchInferenceJobInput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataSource"); s.S3DataSource == nil {
-		v.null(p)
+func (s *BatchInferenceJobInput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataSource"); s.S3DataSource == nil {
+		v.Null(p)
 	} else {
 		s.S3DataSource.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchInferenceJobOutput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchInferenceJobOutput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataDestination"); s.S3DataDestination == nil {
-		v.null(p)
+func (s *BatchInferenceJobOutput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataDestination"); s.S3DataDestination == nil {
+		v.Null(p)
 	} else {
 		s.S3DataDestination.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchInferenceJobSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchInferenceJobSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
-		v.maxLen(p, s.BatchInferenceJobArn, redact, 256)
-		v.match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *BatchInferenceJobSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
+		v.MaxLen(p, s.BatchInferenceJobArn, redact, 256)
+		v.Match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
-		v.oneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
+	if p := awsvalid.Join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
+		v.OneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchSegmentJob) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchSegmentJob) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *BatchSegmentJob) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
-		v.maxLen(p, s.BatchSegmentJobArn, redact, 256)
-		v.match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
+		v.MaxLen(p, s.BatchSegmentJobArn, redact, 256)
+		v.Match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobInput"); s.JobInput != nil {
+	if p := awsvalid.Join(path, "jobInput"); s.JobInput != nil {
 		s.JobInput.validate(v, p, redact)
 	}
-	if p := join(path, "jobOutput"); s.JobOutput != nil {
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput != nil {
 		s.JobOutput.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchSegmentJobInput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchSegmentJobInput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataSource"); s.S3DataSource == nil {
-		v.null(p)
+func (s *BatchSegmentJobInput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataSource"); s.S3DataSource == nil {
+		v.Null(p)
 	} else {
 		s.S3DataSource.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchSegmentJobOutput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchSegmentJobOutput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataDestination"); s.S3DataDestination == nil {
-		v.null(p)
+func (s *BatchSegmentJobOutput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataDestination"); s.S3DataDestination == nil {
+		v.Null(p)
 	} else {
 		s.S3DataDestination.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *BatchSegmentJobSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *BatchSegmentJobSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
-		v.maxLen(p, s.BatchSegmentJobArn, redact, 256)
-		v.match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *BatchSegmentJobSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
+		v.MaxLen(p, s.BatchSegmentJobArn, redact, 256)
+		v.Match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Campaign) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Campaign) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Campaign) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
-		v.minInt(p, int64(*s.MinProvisionedTPS), redact, 1)
+	if p := awsvalid.Join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
+		v.MinInt(p, int64(*s.MinProvisionedTPS), redact, 1)
 	}
-	if p := join(path, "campaignConfig"); s.CampaignConfig != nil {
+	if p := awsvalid.Join(path, "campaignConfig"); s.CampaignConfig != nil {
 		s.CampaignConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "latestCampaignUpdate"); s.LatestCampaignUpdate != nil {
+	if p := awsvalid.Join(path, "latestCampaignUpdate"); s.LatestCampaignUpdate != nil {
 		s.LatestCampaignUpdate.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CampaignConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CampaignConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
-		v.maxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
-		for _, k1 := range sortedKeys(s.ItemExplorationConfig) {
-			v.maxLen(p, k1, redact, 256)
+func (s *CampaignConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
+		v.MaxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.ItemExplorationConfig) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.ItemExplorationConfig[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "rankingInfluence"); s.RankingInfluence != nil {
-		for _, k1 := range sortedKeys(s.RankingInfluence) {
-			v.oneOf(p, k1, redact, RankingInfluenceTypeValues())
+	if p := awsvalid.Join(path, "rankingInfluence"); s.RankingInfluence != nil {
+		for _, k1 := range awsvalid.SortedKeys(s.RankingInfluence) {
+			v.OneOf(p, k1, redact, RankingInfluenceTypeValues())
 			p1, v1 := p+"."+k1, s.RankingInfluence[k1]
-			v.minFloat(p1, float64(v1), redact, 0)
-			v.maxFloat(p1, float64(v1), redact, 1)
+			v.MinFloat(p1, float64(v1), redact, 0)
+			v.MaxFloat(p1, float64(v1), redact, 1)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CampaignSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CampaignSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *CampaignSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CampaignUpdateSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CampaignUpdateSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CampaignUpdateSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
-		v.minInt(p, int64(*s.MinProvisionedTPS), redact, 1)
+	if p := awsvalid.Join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
+		v.MinInt(p, int64(*s.MinProvisionedTPS), redact, 1)
 	}
-	if p := join(path, "campaignConfig"); s.CampaignConfig != nil {
+	if p := awsvalid.Join(path, "campaignConfig"); s.CampaignConfig != nil {
 		s.CampaignConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CategoricalHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CategoricalHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *CategoricalHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "values"); s.Values != nil {
-		v.maxCount(p, s.Values, len(s.Values), redact, 100)
+	if p := awsvalid.Join(path, "values"); s.Values != nil {
+		v.MaxCount(p, s.Values, len(s.Values), redact, 100)
 		for i1 := range s.Values {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.Values[i1], redact, 1000)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.Values[i1], redact, 1000)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ContinuousHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ContinuousHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *ContinuousHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "minValue"); s.MinValue != nil {
-		v.minFloat(p, float64(*s.MinValue), redact, -1000000)
+	if p := awsvalid.Join(path, "minValue"); s.MinValue != nil {
+		v.MinFloat(p, float64(*s.MinValue), redact, -1000000)
 	}
-	if p := join(path, "maxValue"); s.MaxValue != nil {
-		v.minFloat(p, float64(*s.MaxValue), redact, -1000000)
+	if p := awsvalid.Join(path, "maxValue"); s.MaxValue != nil {
+		v.MinFloat(p, float64(*s.MaxValue), redact, -1000000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateBatchInferenceJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateBatchInferenceJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName == "" {
-		v.null(p)
+func (s *CreateBatchInferenceJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobInput"); s.JobInput == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "jobInput"); s.JobInput == nil {
+		v.Null(p)
 	} else {
 		s.JobInput.validate(v, p, redact)
 	}
-	if p := join(path, "jobOutput"); s.JobOutput == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput == nil {
+		v.Null(p)
 	} else {
 		s.JobOutput.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "batchInferenceJobConfig"); s.BatchInferenceJobConfig != nil {
+	if p := awsvalid.Join(path, "batchInferenceJobConfig"); s.BatchInferenceJobConfig != nil {
 		s.BatchInferenceJobConfig.validate(v, p, redact)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
-		v.oneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
+	if p := awsvalid.Join(path, "batchInferenceJobMode"); s.BatchInferenceJobMode != "" {
+		v.OneOf(p, s.BatchInferenceJobMode, redact, BatchInferenceJobModeValues())
 	}
-	if p := join(path, "themeGenerationConfig"); s.ThemeGenerationConfig != nil {
+	if p := awsvalid.Join(path, "themeGenerationConfig"); s.ThemeGenerationConfig != nil {
 		s.ThemeGenerationConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateBatchInferenceJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateBatchInferenceJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
-		v.maxLen(p, s.BatchInferenceJobArn, redact, 256)
-		v.match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateBatchInferenceJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn != "" {
+		v.MaxLen(p, s.BatchInferenceJobArn, redact, 256)
+		v.Match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateBatchSegmentJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateBatchSegmentJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName == "" {
-		v.null(p)
+func (s *CreateBatchSegmentJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobInput"); s.JobInput == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "jobInput"); s.JobInput == nil {
+		v.Null(p)
 	} else {
 		s.JobInput.validate(v, p, redact)
 	}
-	if p := join(path, "jobOutput"); s.JobOutput == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput == nil {
+		v.Null(p)
 	} else {
 		s.JobOutput.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateBatchSegmentJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateBatchSegmentJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
-		v.maxLen(p, s.BatchSegmentJobArn, redact, 256)
-		v.match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateBatchSegmentJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn != "" {
+		v.MaxLen(p, s.BatchSegmentJobArn, redact, 256)
+		v.Match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateCampaignRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateCampaignRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateCampaignRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
-		v.minInt(p, int64(*s.MinProvisionedTPS), redact, 1)
+	if p := awsvalid.Join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
+		v.MinInt(p, int64(*s.MinProvisionedTPS), redact, 1)
 	}
-	if p := join(path, "campaignConfig"); s.CampaignConfig != nil {
+	if p := awsvalid.Join(path, "campaignConfig"); s.CampaignConfig != nil {
 		s.CampaignConfig.validate(v, p, redact)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateCampaignResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateCampaignResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateCampaignResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDataDeletionJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDataDeletionJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName == "" {
-		v.null(p)
+func (s *CreateDataDeletionJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "dataSource"); s.DataSource == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "dataSource"); s.DataSource == nil {
+		v.Null(p)
 	} else {
 		s.DataSource.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDataDeletionJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDataDeletionJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
-		v.maxLen(p, s.DataDeletionJobArn, redact, 256)
-		v.match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateDataDeletionJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
+		v.MaxLen(p, s.DataDeletionJobArn, redact, 256)
+		v.Match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetExportJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetExportJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName == "" {
-		v.null(p)
+func (s *CreateDatasetExportJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "ingestionMode"); s.IngestionMode != "" {
-		v.oneOf(p, s.IngestionMode, redact, IngestionModeValues())
+	if p := awsvalid.Join(path, "ingestionMode"); s.IngestionMode != "" {
+		v.OneOf(p, s.IngestionMode, redact, IngestionModeValues())
 	}
-	if p := join(path, "roleArn"); s.RoleArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "jobOutput"); s.JobOutput == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput == nil {
+		v.Null(p)
 	} else {
 		s.JobOutput.validate(v, p, redact)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetExportJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetExportJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
-		v.maxLen(p, s.DatasetExportJobArn, redact, 256)
-		v.match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateDatasetExportJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
+		v.MaxLen(p, s.DatasetExportJobArn, redact, 256)
+		v.Match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetGroupRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetGroupRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateDatasetGroupRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
-		v.maxLen(p, s.KmsKeyArn, redact, 2048)
-		v.match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
+	if p := awsvalid.Join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
+		v.MaxLen(p, s.KmsKeyArn, redact, 2048)
+		v.Match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetGroupResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetGroupResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateDatasetGroupResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetImportJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetImportJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName == "" {
-		v.null(p)
+func (s *CreateDatasetImportJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "dataSource"); s.DataSource == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "dataSource"); s.DataSource == nil {
+		v.Null(p)
 	} else {
 		s.DataSource.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "importMode"); s.ImportMode != "" {
-		v.oneOf(p, s.ImportMode, redact, ImportModeValues())
+	if p := awsvalid.Join(path, "importMode"); s.ImportMode != "" {
+		v.OneOf(p, s.ImportMode, redact, ImportModeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetImportJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetImportJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
-		v.maxLen(p, s.DatasetImportJobArn, redact, 256)
-		v.match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateDatasetImportJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
+		v.MaxLen(p, s.DatasetImportJobArn, redact, 256)
+		v.Match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateDatasetRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "schemaArn"); s.SchemaArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetType"); s.DatasetType == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetType"); s.DatasetType == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetType, redact, 256)
-		v.match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
+		v.MaxLen(p, s.DatasetType, redact, 256)
+		v.Match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateDatasetResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateDatasetResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateDatasetResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateEventTrackerRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateEventTrackerRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateEventTrackerRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateEventTrackerResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateEventTrackerResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
-		v.maxLen(p, s.EventTrackerArn, redact, 256)
-		v.match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateEventTrackerResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
+		v.MaxLen(p, s.EventTrackerArn, redact, 256)
+		v.Match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "trackingId"); s.TrackingId != "" {
-		v.maxLen(p, s.TrackingId, redact, 256)
+	if p := awsvalid.Join(path, "trackingId"); s.TrackingId != "" {
+		v.MaxLen(p, s.TrackingId, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateFilterRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateFilterRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateFilterRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterExpression"); s.FilterExpression == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "filterExpression"); s.FilterExpression == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.FilterExpression, true, 1)
-		v.maxLen(p, s.FilterExpression, true, 2500)
+		v.MinLen(p, s.FilterExpression, true, 1)
+		v.MaxLen(p, s.FilterExpression, true, 2500)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateFilterResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateFilterResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateFilterResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateMetricAttributionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateMetricAttributionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateMetricAttributionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "metrics"); s.Metrics == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "metrics"); s.Metrics == nil {
+		v.Null(p)
 	} else {
-		v.maxCount(p, s.Metrics, len(s.Metrics), redact, 10)
+		v.MaxCount(p, s.Metrics, len(s.Metrics), redact, 10)
 		for i1 := range s.Metrics {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Metrics[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "metricsOutputConfig"); s.MetricsOutputConfig == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "metricsOutputConfig"); s.MetricsOutputConfig == nil {
+		v.Null(p)
 	} else {
 		s.MetricsOutputConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateMetricAttributionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateMetricAttributionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateMetricAttributionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recommenderConfig"); s.RecommenderConfig != nil {
+	if p := awsvalid.Join(path, "recommenderConfig"); s.RecommenderConfig != nil {
 		s.RecommenderConfig.validate(v, p, redact)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateRecommenderResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateRecommenderResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateRecommenderResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSchemaRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSchemaRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateSchemaRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "schema"); s.Schema == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "schema"); s.Schema == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.Schema, redact, 20000)
+		v.MaxLen(p, s.Schema, redact, 20000)
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSchemaResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSchemaResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schemaArn"); s.SchemaArn != "" {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateSchemaResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn != "" {
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSolutionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSolutionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name == "" {
-		v.null(p)
+func (s *CreateSolutionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "eventType"); s.EventType != "" {
-		v.maxLen(p, s.EventType, redact, 256)
+	if p := awsvalid.Join(path, "eventType"); s.EventType != "" {
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "solutionConfig"); s.SolutionConfig != nil {
+	if p := awsvalid.Join(path, "solutionConfig"); s.SolutionConfig != nil {
 		s.SolutionConfig.validate(v, p, redact)
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSolutionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSolutionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateSolutionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSolutionVersionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSolutionVersionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *CreateSolutionVersionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionArn"); s.SolutionArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "trainingMode"); s.TrainingMode != "" {
-		v.oneOf(p, s.TrainingMode, redact, TrainingModeValues())
+	if p := awsvalid.Join(path, "trainingMode"); s.TrainingMode != "" {
+		v.OneOf(p, s.TrainingMode, redact, TrainingModeValues())
 	}
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *CreateSolutionVersionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *CreateSolutionVersionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *CreateSolutionVersionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DataDeletionJob) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DataDeletionJob) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DataDeletionJob) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
-		v.maxLen(p, s.DataDeletionJobArn, redact, 256)
-		v.match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
+		v.MaxLen(p, s.DataDeletionJobArn, redact, 256)
+		v.Match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "dataSource"); s.DataSource != nil {
+	if p := awsvalid.Join(path, "dataSource"); s.DataSource != nil {
 		s.DataSource.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DataDeletionJobSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DataDeletionJobSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
-		v.maxLen(p, s.DataDeletionJobArn, redact, 256)
-		v.match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *DataDeletionJobSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataDeletionJobArn"); s.DataDeletionJobArn != "" {
+		v.MaxLen(p, s.DataDeletionJobArn, redact, 256)
+		v.Match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DataSource) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DataSource) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataLocation"); s.DataLocation != "" {
-		v.maxLen(p, s.DataLocation, redact, 256)
-		v.match(p, s.DataLocation, redact, patternS3Location, "(s3|http|https|file)://.+")
+func (s *DataSource) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataLocation"); s.DataLocation != "" {
+		v.MaxLen(p, s.DataLocation, redact, 256)
+		v.Match(p, s.DataLocation, redact, patternS3Location, "(s3|http|https|file)://.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Dataset) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Dataset) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Dataset) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetType"); s.DatasetType != "" {
-		v.maxLen(p, s.DatasetType, redact, 256)
-		v.match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
+	if p := awsvalid.Join(path, "datasetType"); s.DatasetType != "" {
+		v.MaxLen(p, s.DatasetType, redact, 256)
+		v.Match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
 	}
-	if p := join(path, "schemaArn"); s.SchemaArn != "" {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn != "" {
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "latestDatasetUpdate"); s.LatestDatasetUpdate != nil {
+	if p := awsvalid.Join(path, "latestDatasetUpdate"); s.LatestDatasetUpdate != nil {
 		s.LatestDatasetUpdate.validate(v, p, redact)
 	}
-	if p := join(path, "trackingId"); s.TrackingId != "" {
-		v.maxLen(p, s.TrackingId, redact, 256)
+	if p := awsvalid.Join(path, "trackingId"); s.TrackingId != "" {
+		v.MaxLen(p, s.TrackingId, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetExportJob) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetExportJob) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetExportJob) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
-		v.maxLen(p, s.DatasetExportJobArn, redact, 256)
-		v.match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
+		v.MaxLen(p, s.DatasetExportJobArn, redact, 256)
+		v.Match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "ingestionMode"); s.IngestionMode != "" {
-		v.oneOf(p, s.IngestionMode, redact, IngestionModeValues())
+	if p := awsvalid.Join(path, "ingestionMode"); s.IngestionMode != "" {
+		v.OneOf(p, s.IngestionMode, redact, IngestionModeValues())
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "jobOutput"); s.JobOutput != nil {
+	if p := awsvalid.Join(path, "jobOutput"); s.JobOutput != nil {
 		s.JobOutput.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetExportJobOutput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetExportJobOutput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataDestination"); s.S3DataDestination == nil {
-		v.null(p)
+func (s *DatasetExportJobOutput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataDestination"); s.S3DataDestination == nil {
+		v.Null(p)
 	} else {
 		s.S3DataDestination.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetExportJobSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetExportJobSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
-		v.maxLen(p, s.DatasetExportJobArn, redact, 256)
-		v.match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *DatasetExportJobSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetExportJobArn"); s.DatasetExportJobArn != "" {
+		v.MaxLen(p, s.DatasetExportJobArn, redact, 256)
+		v.Match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetGroup) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetGroup) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetGroup) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
-	if p := join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
-		v.maxLen(p, s.KmsKeyArn, redact, 2048)
-		v.match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
+	if p := awsvalid.Join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
+		v.MaxLen(p, s.KmsKeyArn, redact, 2048)
+		v.Match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetGroupSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetGroupSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetGroupSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetImportJob) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetImportJob) validate(v *validator, path string, redact bool) {
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetImportJob) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
-		v.maxLen(p, s.DatasetImportJobArn, redact, 256)
-		v.match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
+		v.MaxLen(p, s.DatasetImportJobArn, redact, 256)
+		v.Match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "dataSource"); s.DataSource != nil {
+	if p := awsvalid.Join(path, "dataSource"); s.DataSource != nil {
 		s.DataSource.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn != "" {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn != "" {
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "importMode"); s.ImportMode != "" {
-		v.oneOf(p, s.ImportMode, redact, ImportModeValues())
+	if p := awsvalid.Join(path, "importMode"); s.ImportMode != "" {
+		v.OneOf(p, s.ImportMode, redact, ImportModeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetImportJobSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetImportJobSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
-		v.maxLen(p, s.DatasetImportJobArn, redact, 256)
-		v.match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *DatasetImportJobSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetImportJobArn"); s.DatasetImportJobArn != "" {
+		v.MaxLen(p, s.DatasetImportJobArn, redact, 256)
+		v.Match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "jobName"); s.JobName != "" {
-		v.minLen(p, s.JobName, redact, 1)
-		v.maxLen(p, s.JobName, redact, 63)
-		v.match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "jobName"); s.JobName != "" {
+		v.MinLen(p, s.JobName, redact, 1)
+		v.MaxLen(p, s.JobName, redact, 63)
+		v.Match(p, s.JobName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "importMode"); s.ImportMode != "" {
-		v.oneOf(p, s.ImportMode, redact, ImportModeValues())
+	if p := awsvalid.Join(path, "importMode"); s.ImportMode != "" {
+		v.OneOf(p, s.ImportMode, redact, ImportModeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetSchema) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetSchema) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetSchema) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "schemaArn"); s.SchemaArn != "" {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn != "" {
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "schema"); s.Schema != "" {
-		v.maxLen(p, s.Schema, redact, 20000)
+	if p := awsvalid.Join(path, "schema"); s.Schema != "" {
+		v.MaxLen(p, s.Schema, redact, 20000)
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetSchemaSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetSchemaSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetSchemaSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "schemaArn"); s.SchemaArn != "" {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn != "" {
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *DatasetSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetType"); s.DatasetType != "" {
-		v.maxLen(p, s.DatasetType, redact, 256)
-		v.match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
+	if p := awsvalid.Join(path, "datasetType"); s.DatasetType != "" {
+		v.MaxLen(p, s.DatasetType, redact, 256)
+		v.Match(p, s.DatasetType, redact, patternDatasetType, "^[A-Za-z_]+$")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DatasetUpdateSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DatasetUpdateSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schemaArn"); s.SchemaArn != "" {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *DatasetUpdateSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn != "" {
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DefaultCategoricalHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DefaultCategoricalHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *DefaultCategoricalHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "values"); s.Values != nil {
-		v.maxCount(p, s.Values, len(s.Values), redact, 100)
+	if p := awsvalid.Join(path, "values"); s.Values != nil {
+		v.MaxCount(p, s.Values, len(s.Values), redact, 100)
 		for i1 := range s.Values {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.Values[i1], redact, 1000)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.Values[i1], redact, 1000)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DefaultContinuousHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DefaultContinuousHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *DefaultContinuousHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "minValue"); s.MinValue != nil {
-		v.minFloat(p, float64(*s.MinValue), redact, -1000000)
+	if p := awsvalid.Join(path, "minValue"); s.MinValue != nil {
+		v.MinFloat(p, float64(*s.MinValue), redact, -1000000)
 	}
-	if p := join(path, "maxValue"); s.MaxValue != nil {
-		v.minFloat(p, float64(*s.MaxValue), redact, -1000000)
+	if p := awsvalid.Join(path, "maxValue"); s.MaxValue != nil {
+		v.MinFloat(p, float64(*s.MaxValue), redact, -1000000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DefaultHyperParameterRanges) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DefaultHyperParameterRanges) validate(v *validator, path string, redact bool) {
-	if p := join(path, "integerHyperParameterRanges"); s.IntegerHyperParameterRanges != nil {
-		v.maxCount(p, s.IntegerHyperParameterRanges, len(s.IntegerHyperParameterRanges), redact, 100)
+func (s *DefaultHyperParameterRanges) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "integerHyperParameterRanges"); s.IntegerHyperParameterRanges != nil {
+		v.MaxCount(p, s.IntegerHyperParameterRanges, len(s.IntegerHyperParameterRanges), redact, 100)
 		for i1 := range s.IntegerHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.IntegerHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "continuousHyperParameterRanges"); s.ContinuousHyperParameterRanges != nil {
-		v.maxCount(p, s.ContinuousHyperParameterRanges, len(s.ContinuousHyperParameterRanges), redact, 100)
+	if p := awsvalid.Join(path, "continuousHyperParameterRanges"); s.ContinuousHyperParameterRanges != nil {
+		v.MaxCount(p, s.ContinuousHyperParameterRanges, len(s.ContinuousHyperParameterRanges), redact, 100)
 		for i1 := range s.ContinuousHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.ContinuousHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "categoricalHyperParameterRanges"); s.CategoricalHyperParameterRanges != nil {
-		v.maxCount(p, s.CategoricalHyperParameterRanges, len(s.CategoricalHyperParameterRanges), redact, 100)
+	if p := awsvalid.Join(path, "categoricalHyperParameterRanges"); s.CategoricalHyperParameterRanges != nil {
+		v.MaxCount(p, s.CategoricalHyperParameterRanges, len(s.CategoricalHyperParameterRanges), redact, 100)
 		for i1 := range s.CategoricalHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.CategoricalHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DefaultIntegerHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DefaultIntegerHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *DefaultIntegerHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "minValue"); s.MinValue != nil {
-		v.minInt(p, int64(*s.MinValue), redact, -1000000)
+	if p := awsvalid.Join(path, "minValue"); s.MinValue != nil {
+		v.MinInt(p, int64(*s.MinValue), redact, -1000000)
 	}
-	if p := join(path, "maxValue"); s.MaxValue != nil {
-		v.maxInt(p, int64(*s.MaxValue), redact, 1000000)
+	if p := awsvalid.Join(path, "maxValue"); s.MaxValue != nil {
+		v.MaxInt(p, int64(*s.MaxValue), redact, 1000000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteCampaignRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteCampaignRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn == "" {
-		v.null(p)
+func (s *DeleteCampaignRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteDatasetGroupRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteDatasetGroupRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+func (s *DeleteDatasetGroupRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteDatasetRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteDatasetRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *DeleteDatasetRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteEventTrackerRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteEventTrackerRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventTrackerArn"); s.EventTrackerArn == "" {
-		v.null(p)
+func (s *DeleteEventTrackerRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventTrackerArn"); s.EventTrackerArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.EventTrackerArn, redact, 256)
-		v.match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.EventTrackerArn, redact, 256)
+		v.Match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteFilterRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteFilterRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "filterArn"); s.FilterArn == "" {
-		v.null(p)
+func (s *DeleteFilterRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteMetricAttributionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteMetricAttributionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn == "" {
-		v.null(p)
+func (s *DeleteMetricAttributionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn == "" {
-		v.null(p)
+func (s *DeleteRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteSchemaRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteSchemaRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schemaArn"); s.SchemaArn == "" {
-		v.null(p)
+func (s *DeleteSchemaRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DeleteSolutionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DeleteSolutionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn == "" {
-		v.null(p)
+func (s *DeleteSolutionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeAlgorithmRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeAlgorithmRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "algorithmArn"); s.AlgorithmArn == "" {
-		v.null(p)
+func (s *DescribeAlgorithmRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "algorithmArn"); s.AlgorithmArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.AlgorithmArn, redact, 256)
-		v.match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.AlgorithmArn, redact, 256)
+		v.Match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeAlgorithmResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeAlgorithmResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "algorithm"); s.Algorithm != nil {
+func (s *DescribeAlgorithmResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "algorithm"); s.Algorithm != nil {
 		s.Algorithm.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeBatchInferenceJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeBatchInferenceJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn == "" {
-		v.null(p)
+func (s *DescribeBatchInferenceJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchInferenceJobArn"); s.BatchInferenceJobArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.BatchInferenceJobArn, redact, 256)
-		v.match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.BatchInferenceJobArn, redact, 256)
+		v.Match(p, s.BatchInferenceJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeBatchInferenceJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeBatchInferenceJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchInferenceJob"); s.BatchInferenceJob != nil {
+func (s *DescribeBatchInferenceJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchInferenceJob"); s.BatchInferenceJob != nil {
 		s.BatchInferenceJob.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeBatchSegmentJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeBatchSegmentJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn == "" {
-		v.null(p)
+func (s *DescribeBatchSegmentJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchSegmentJobArn"); s.BatchSegmentJobArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.BatchSegmentJobArn, redact, 256)
-		v.match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.BatchSegmentJobArn, redact, 256)
+		v.Match(p, s.BatchSegmentJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeBatchSegmentJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeBatchSegmentJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchSegmentJob"); s.BatchSegmentJob != nil {
+func (s *DescribeBatchSegmentJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchSegmentJob"); s.BatchSegmentJob != nil {
 		s.BatchSegmentJob.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeCampaignRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeCampaignRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn == "" {
-		v.null(p)
+func (s *DescribeCampaignRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeCampaignResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeCampaignResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaign"); s.Campaign != nil {
+func (s *DescribeCampaignResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaign"); s.Campaign != nil {
 		s.Campaign.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDataDeletionJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDataDeletionJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataDeletionJobArn"); s.DataDeletionJobArn == "" {
-		v.null(p)
+func (s *DescribeDataDeletionJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataDeletionJobArn"); s.DataDeletionJobArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DataDeletionJobArn, redact, 256)
-		v.match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DataDeletionJobArn, redact, 256)
+		v.Match(p, s.DataDeletionJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDataDeletionJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDataDeletionJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataDeletionJob"); s.DataDeletionJob != nil {
+func (s *DescribeDataDeletionJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataDeletionJob"); s.DataDeletionJob != nil {
 		s.DataDeletionJob.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetExportJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetExportJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetExportJobArn"); s.DatasetExportJobArn == "" {
-		v.null(p)
+func (s *DescribeDatasetExportJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetExportJobArn"); s.DatasetExportJobArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetExportJobArn, redact, 256)
-		v.match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetExportJobArn, redact, 256)
+		v.Match(p, s.DatasetExportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetExportJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetExportJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetExportJob"); s.DatasetExportJob != nil {
+func (s *DescribeDatasetExportJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetExportJob"); s.DatasetExportJob != nil {
 		s.DatasetExportJob.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetGroupRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetGroupRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
-		v.null(p)
+func (s *DescribeDatasetGroupRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetGroupResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetGroupResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroup"); s.DatasetGroup != nil {
+func (s *DescribeDatasetGroupResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroup"); s.DatasetGroup != nil {
 		s.DatasetGroup.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetImportJobRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetImportJobRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetImportJobArn"); s.DatasetImportJobArn == "" {
-		v.null(p)
+func (s *DescribeDatasetImportJobRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetImportJobArn"); s.DatasetImportJobArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetImportJobArn, redact, 256)
-		v.match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetImportJobArn, redact, 256)
+		v.Match(p, s.DatasetImportJobArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetImportJobResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetImportJobResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetImportJob"); s.DatasetImportJob != nil {
+func (s *DescribeDatasetImportJobResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetImportJob"); s.DatasetImportJob != nil {
 		s.DatasetImportJob.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *DescribeDatasetRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeDatasetResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeDatasetResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataset"); s.Dataset != nil {
+func (s *DescribeDatasetResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataset"); s.Dataset != nil {
 		s.Dataset.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeEventTrackerRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeEventTrackerRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventTrackerArn"); s.EventTrackerArn == "" {
-		v.null(p)
+func (s *DescribeEventTrackerRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventTrackerArn"); s.EventTrackerArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.EventTrackerArn, redact, 256)
-		v.match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.EventTrackerArn, redact, 256)
+		v.Match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeEventTrackerResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeEventTrackerResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventTracker"); s.EventTracker != nil {
+func (s *DescribeEventTrackerResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventTracker"); s.EventTracker != nil {
 		s.EventTracker.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeFeatureTransformationRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeFeatureTransformationRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "featureTransformationArn"); s.FeatureTransformationArn == "" {
-		v.null(p)
+func (s *DescribeFeatureTransformationRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "featureTransformationArn"); s.FeatureTransformationArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.FeatureTransformationArn, redact, 256)
-		v.match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.FeatureTransformationArn, redact, 256)
+		v.Match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeFeatureTransformationResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeFeatureTransformationResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "featureTransformation"); s.FeatureTransformation != nil {
+func (s *DescribeFeatureTransformationResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "featureTransformation"); s.FeatureTransformation != nil {
 		s.FeatureTransformation.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeFilterRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeFilterRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "filterArn"); s.FilterArn == "" {
-		v.null(p)
+func (s *DescribeFilterRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeFilterResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeFilterResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "filter"); s.Filter != nil {
+func (s *DescribeFilterResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "filter"); s.Filter != nil {
 		s.Filter.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeMetricAttributionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeMetricAttributionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn == "" {
-		v.null(p)
+func (s *DescribeMetricAttributionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeMetricAttributionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeMetricAttributionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttribution"); s.MetricAttribution != nil {
+func (s *DescribeMetricAttributionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttribution"); s.MetricAttribution != nil {
 		s.MetricAttribution.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeRecipeRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeRecipeRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recipeArn"); s.RecipeArn == "" {
-		v.null(p)
+func (s *DescribeRecipeRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeRecipeResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeRecipeResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recipe"); s.Recipe != nil {
+func (s *DescribeRecipeResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recipe"); s.Recipe != nil {
 		s.Recipe.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn == "" {
-		v.null(p)
+func (s *DescribeRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeRecommenderResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeRecommenderResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommender"); s.Recommender != nil {
+func (s *DescribeRecommenderResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommender"); s.Recommender != nil {
 		s.Recommender.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSchemaRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSchemaRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schemaArn"); s.SchemaArn == "" {
-		v.null(p)
+func (s *DescribeSchemaRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSchemaResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSchemaResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schema"); s.Schema != nil {
+func (s *DescribeSchemaResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schema"); s.Schema != nil {
 		s.Schema.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSolutionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSolutionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn == "" {
-		v.null(p)
+func (s *DescribeSolutionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSolutionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSolutionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solution"); s.Solution != nil {
+func (s *DescribeSolutionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solution"); s.Solution != nil {
 		s.Solution.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSolutionVersionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSolutionVersionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+func (s *DescribeSolutionVersionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *DescribeSolutionVersionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *DescribeSolutionVersionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersion"); s.SolutionVersion != nil {
+func (s *DescribeSolutionVersionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersion"); s.SolutionVersion != nil {
 		s.SolutionVersion.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *EventParameters) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *EventParameters) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventType"); s.EventType != "" {
-		v.maxLen(p, s.EventType, redact, 256)
+func (s *EventParameters) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventType"); s.EventType != "" {
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "weight"); s.Weight != nil {
-		v.minFloat(p, float64(*s.Weight), redact, 0)
-		v.maxFloat(p, float64(*s.Weight), redact, 1)
+	if p := awsvalid.Join(path, "weight"); s.Weight != nil {
+		v.MinFloat(p, float64(*s.Weight), redact, 0)
+		v.MaxFloat(p, float64(*s.Weight), redact, 1)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *EventTracker) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *EventTracker) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *EventTracker) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
-		v.maxLen(p, s.EventTrackerArn, redact, 256)
-		v.match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
+		v.MaxLen(p, s.EventTrackerArn, redact, 256)
+		v.Match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "accountId"); s.AccountId != "" {
-		v.maxLen(p, s.AccountId, redact, 256)
+	if p := awsvalid.Join(path, "accountId"); s.AccountId != "" {
+		v.MaxLen(p, s.AccountId, redact, 256)
 	}
-	if p := join(path, "trackingId"); s.TrackingId != "" {
-		v.maxLen(p, s.TrackingId, redact, 256)
+	if p := awsvalid.Join(path, "trackingId"); s.TrackingId != "" {
+		v.MaxLen(p, s.TrackingId, redact, 256)
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *EventTrackerSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *EventTrackerSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *EventTrackerSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
-		v.maxLen(p, s.EventTrackerArn, redact, 256)
-		v.match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "eventTrackerArn"); s.EventTrackerArn != "" {
+		v.MaxLen(p, s.EventTrackerArn, redact, 256)
+		v.Match(p, s.EventTrackerArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *EventsConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *EventsConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventParametersList"); s.EventParametersList != nil {
-		v.maxCount(p, s.EventParametersList, len(s.EventParametersList), redact, 10)
+func (s *EventsConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventParametersList"); s.EventParametersList != nil {
+		v.MaxCount(p, s.EventParametersList, len(s.EventParametersList), redact, 10)
 		for i1 := range s.EventParametersList {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.EventParametersList[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *FeatureTransformation) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *FeatureTransformation) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *FeatureTransformation) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "featureTransformationArn"); s.FeatureTransformationArn != "" {
-		v.maxLen(p, s.FeatureTransformationArn, redact, 256)
-		v.match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "featureTransformationArn"); s.FeatureTransformationArn != "" {
+		v.MaxLen(p, s.FeatureTransformationArn, redact, 256)
+		v.Match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "defaultParameters"); s.DefaultParameters != nil {
-		v.maxCount(p, s.DefaultParameters, len(s.DefaultParameters), redact, 100)
-		for _, k1 := range sortedKeys(s.DefaultParameters) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "defaultParameters"); s.DefaultParameters != nil {
+		v.MaxCount(p, s.DefaultParameters, len(s.DefaultParameters), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.DefaultParameters) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.DefaultParameters[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *FieldsForThemeGeneration) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *FieldsForThemeGeneration) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemName"); s.ItemName == "" {
-		v.null(p)
+func (s *FieldsForThemeGeneration) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemName"); s.ItemName == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.ItemName, redact, 150)
-		v.match(p, s.ItemName, redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
+		v.MaxLen(p, s.ItemName, redact, 150)
+		v.Match(p, s.ItemName, redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Filter) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Filter) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Filter) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterExpression"); s.FilterExpression != "" {
-		v.minLen(p, s.FilterExpression, true, 1)
-		v.maxLen(p, s.FilterExpression, true, 2500)
+	if p := awsvalid.Join(path, "filterExpression"); s.FilterExpression != "" {
+		v.MinLen(p, s.FilterExpression, true, 1)
+		v.MaxLen(p, s.FilterExpression, true, 2500)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *FilterSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *FilterSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *FilterSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetSolutionMetricsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetSolutionMetricsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+func (s *GetSolutionMetricsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetSolutionMetricsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetSolutionMetricsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *GetSolutionMetricsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "metrics"); s.Metrics != nil {
-		v.maxCount(p, s.Metrics, len(s.Metrics), redact, 100)
-		for _, k1 := range sortedKeys(s.Metrics) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "metrics"); s.Metrics != nil {
+		v.MaxCount(p, s.Metrics, len(s.Metrics), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.Metrics) {
+			v.MaxLen(p, k1, redact, 256)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *HPOConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *HPOConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "hpoObjective"); s.HpoObjective != nil {
+func (s *HPOConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "hpoObjective"); s.HpoObjective != nil {
 		s.HpoObjective.validate(v, p, redact)
 	}
-	if p := join(path, "hpoResourceConfig"); s.HpoResourceConfig != nil {
+	if p := awsvalid.Join(path, "hpoResourceConfig"); s.HpoResourceConfig != nil {
 		s.HpoResourceConfig.validate(v, p, redact)
 	}
-	if p := join(path, "algorithmHyperParameterRanges"); s.AlgorithmHyperParameterRanges != nil {
+	if p := awsvalid.Join(path, "algorithmHyperParameterRanges"); s.AlgorithmHyperParameterRanges != nil {
 		s.AlgorithmHyperParameterRanges.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *HPOObjective) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *HPOObjective) validate(v *validator, path string, redact bool) {
-	if p := join(path, "type"); s.Type != "" {
-		v.maxLen(p, s.Type, redact, 256)
+func (s *HPOObjective) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "type"); s.Type != "" {
+		v.MaxLen(p, s.Type, redact, 256)
 	}
-	if p := join(path, "metricName"); s.MetricName != "" {
-		v.maxLen(p, s.MetricName, redact, 256)
+	if p := awsvalid.Join(path, "metricName"); s.MetricName != "" {
+		v.MaxLen(p, s.MetricName, redact, 256)
 	}
-	if p := join(path, "metricRegex"); s.MetricRegex != "" {
-		v.maxLen(p, s.MetricRegex, redact, 256)
+	if p := awsvalid.Join(path, "metricRegex"); s.MetricRegex != "" {
+		v.MaxLen(p, s.MetricRegex, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *HPOResourceConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *HPOResourceConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "maxNumberOfTrainingJobs"); s.MaxNumberOfTrainingJobs != "" {
-		v.maxLen(p, s.MaxNumberOfTrainingJobs, redact, 256)
+func (s *HPOResourceConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "maxNumberOfTrainingJobs"); s.MaxNumberOfTrainingJobs != "" {
+		v.MaxLen(p, s.MaxNumberOfTrainingJobs, redact, 256)
 	}
-	if p := join(path, "maxParallelTrainingJobs"); s.MaxParallelTrainingJobs != "" {
-		v.maxLen(p, s.MaxParallelTrainingJobs, redact, 256)
+	if p := awsvalid.Join(path, "maxParallelTrainingJobs"); s.MaxParallelTrainingJobs != "" {
+		v.MaxLen(p, s.MaxParallelTrainingJobs, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *HyperParameterRanges) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *HyperParameterRanges) validate(v *validator, path string, redact bool) {
-	if p := join(path, "integerHyperParameterRanges"); s.IntegerHyperParameterRanges != nil {
-		v.maxCount(p, s.IntegerHyperParameterRanges, len(s.IntegerHyperParameterRanges), redact, 100)
+func (s *HyperParameterRanges) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "integerHyperParameterRanges"); s.IntegerHyperParameterRanges != nil {
+		v.MaxCount(p, s.IntegerHyperParameterRanges, len(s.IntegerHyperParameterRanges), redact, 100)
 		for i1 := range s.IntegerHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.IntegerHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "continuousHyperParameterRanges"); s.ContinuousHyperParameterRanges != nil {
-		v.maxCount(p, s.ContinuousHyperParameterRanges, len(s.ContinuousHyperParameterRanges), redact, 100)
+	if p := awsvalid.Join(path, "continuousHyperParameterRanges"); s.ContinuousHyperParameterRanges != nil {
+		v.MaxCount(p, s.ContinuousHyperParameterRanges, len(s.ContinuousHyperParameterRanges), redact, 100)
 		for i1 := range s.ContinuousHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.ContinuousHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "categoricalHyperParameterRanges"); s.CategoricalHyperParameterRanges != nil {
-		v.maxCount(p, s.CategoricalHyperParameterRanges, len(s.CategoricalHyperParameterRanges), redact, 100)
+	if p := awsvalid.Join(path, "categoricalHyperParameterRanges"); s.CategoricalHyperParameterRanges != nil {
+		v.MaxCount(p, s.CategoricalHyperParameterRanges, len(s.CategoricalHyperParameterRanges), redact, 100)
 		for i1 := range s.CategoricalHyperParameterRanges {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.CategoricalHyperParameterRanges[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *IntegerHyperParameterRange) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *IntegerHyperParameterRange) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.maxLen(p, s.Name, redact, 256)
+func (s *IntegerHyperParameterRange) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MaxLen(p, s.Name, redact, 256)
 	}
-	if p := join(path, "minValue"); s.MinValue != nil {
-		v.minInt(p, int64(*s.MinValue), redact, -1000000)
+	if p := awsvalid.Join(path, "minValue"); s.MinValue != nil {
+		v.MinInt(p, int64(*s.MinValue), redact, -1000000)
 	}
-	if p := join(path, "maxValue"); s.MaxValue != nil {
-		v.maxInt(p, int64(*s.MaxValue), redact, 1000000)
+	if p := awsvalid.Join(path, "maxValue"); s.MaxValue != nil {
+		v.MaxInt(p, int64(*s.MaxValue), redact, 1000000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListBatchInferenceJobsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListBatchInferenceJobsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListBatchInferenceJobsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListBatchInferenceJobsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListBatchInferenceJobsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchInferenceJobs"); s.BatchInferenceJobs != nil {
-		v.maxCount(p, s.BatchInferenceJobs, len(s.BatchInferenceJobs), redact, 100)
+func (s *ListBatchInferenceJobsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchInferenceJobs"); s.BatchInferenceJobs != nil {
+		v.MaxCount(p, s.BatchInferenceJobs, len(s.BatchInferenceJobs), redact, 100)
 		for i1 := range s.BatchInferenceJobs {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.BatchInferenceJobs[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListBatchSegmentJobsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListBatchSegmentJobsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListBatchSegmentJobsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListBatchSegmentJobsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListBatchSegmentJobsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "batchSegmentJobs"); s.BatchSegmentJobs != nil {
-		v.maxCount(p, s.BatchSegmentJobs, len(s.BatchSegmentJobs), redact, 100)
+func (s *ListBatchSegmentJobsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "batchSegmentJobs"); s.BatchSegmentJobs != nil {
+		v.MaxCount(p, s.BatchSegmentJobs, len(s.BatchSegmentJobs), redact, 100)
 		for i1 := range s.BatchSegmentJobs {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.BatchSegmentJobs[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListCampaignsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListCampaignsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListCampaignsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListCampaignsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListCampaignsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaigns"); s.Campaigns != nil {
-		v.maxCount(p, s.Campaigns, len(s.Campaigns), redact, 100)
+func (s *ListCampaignsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaigns"); s.Campaigns != nil {
+		v.MaxCount(p, s.Campaigns, len(s.Campaigns), redact, 100)
 		for i1 := range s.Campaigns {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Campaigns[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDataDeletionJobsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDataDeletionJobsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListDataDeletionJobsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDataDeletionJobsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDataDeletionJobsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "dataDeletionJobs"); s.DataDeletionJobs != nil {
-		v.maxCount(p, s.DataDeletionJobs, len(s.DataDeletionJobs), redact, 100)
+func (s *ListDataDeletionJobsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "dataDeletionJobs"); s.DataDeletionJobs != nil {
+		v.MaxCount(p, s.DataDeletionJobs, len(s.DataDeletionJobs), redact, 100)
 		for i1 := range s.DataDeletionJobs {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.DataDeletionJobs[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetExportJobsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetExportJobsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListDatasetExportJobsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetExportJobsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetExportJobsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetExportJobs"); s.DatasetExportJobs != nil {
-		v.maxCount(p, s.DatasetExportJobs, len(s.DatasetExportJobs), redact, 100)
+func (s *ListDatasetExportJobsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetExportJobs"); s.DatasetExportJobs != nil {
+		v.MaxCount(p, s.DatasetExportJobs, len(s.DatasetExportJobs), redact, 100)
 		for i1 := range s.DatasetExportJobs {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.DatasetExportJobs[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetGroupsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetGroupsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+func (s *ListDatasetGroupsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetGroupsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetGroupsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroups"); s.DatasetGroups != nil {
-		v.maxCount(p, s.DatasetGroups, len(s.DatasetGroups), redact, 100)
+func (s *ListDatasetGroupsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroups"); s.DatasetGroups != nil {
+		v.MaxCount(p, s.DatasetGroups, len(s.DatasetGroups), redact, 100)
 		for i1 := range s.DatasetGroups {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.DatasetGroups[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetImportJobsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetImportJobsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListDatasetImportJobsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetImportJobsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetImportJobsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetImportJobs"); s.DatasetImportJobs != nil {
-		v.maxCount(p, s.DatasetImportJobs, len(s.DatasetImportJobs), redact, 100)
+func (s *ListDatasetImportJobsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetImportJobs"); s.DatasetImportJobs != nil {
+		v.MaxCount(p, s.DatasetImportJobs, len(s.DatasetImportJobs), redact, 100)
 		for i1 := range s.DatasetImportJobs {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.DatasetImportJobs[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListDatasetsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListDatasetsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListDatasetsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasets"); s.Datasets != nil {
-		v.maxCount(p, s.Datasets, len(s.Datasets), redact, 100)
+func (s *ListDatasetsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasets"); s.Datasets != nil {
+		v.MaxCount(p, s.Datasets, len(s.Datasets), redact, 100)
 		for i1 := range s.Datasets {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Datasets[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListEventTrackersRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListEventTrackersRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListEventTrackersRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListEventTrackersResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListEventTrackersResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventTrackers"); s.EventTrackers != nil {
-		v.maxCount(p, s.EventTrackers, len(s.EventTrackers), redact, 100)
+func (s *ListEventTrackersResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventTrackers"); s.EventTrackers != nil {
+		v.MaxCount(p, s.EventTrackers, len(s.EventTrackers), redact, 100)
 		for i1 := range s.EventTrackers {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.EventTrackers[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListFiltersRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListFiltersRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListFiltersRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListFiltersResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListFiltersResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "Filters"); s.Filters != nil {
-		v.maxCount(p, s.Filters, len(s.Filters), redact, 100)
+func (s *ListFiltersResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "Filters"); s.Filters != nil {
+		v.MaxCount(p, s.Filters, len(s.Filters), redact, 100)
 		for i1 := range s.Filters {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Filters[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListMetricAttributionMetricsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListMetricAttributionMetricsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListMetricAttributionMetricsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListMetricAttributionMetricsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListMetricAttributionMetricsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metrics"); s.Metrics != nil {
-		v.maxCount(p, s.Metrics, len(s.Metrics), redact, 10)
+func (s *ListMetricAttributionMetricsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metrics"); s.Metrics != nil {
+		v.MaxCount(p, s.Metrics, len(s.Metrics), redact, 10)
 		for i1 := range s.Metrics {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Metrics[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListMetricAttributionsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListMetricAttributionsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListMetricAttributionsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListMetricAttributionsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListMetricAttributionsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributions"); s.MetricAttributions != nil {
-		v.maxCount(p, s.MetricAttributions, len(s.MetricAttributions), redact, 100)
+func (s *ListMetricAttributionsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributions"); s.MetricAttributions != nil {
+		v.MaxCount(p, s.MetricAttributions, len(s.MetricAttributions), redact, 100)
 		for i1 := range s.MetricAttributions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.MetricAttributions[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListRecipesRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListRecipesRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recipeProvider"); s.RecipeProvider != "" {
-		v.oneOf(p, s.RecipeProvider, redact, RecipeProviderValues())
+func (s *ListRecipesRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recipeProvider"); s.RecipeProvider != "" {
+		v.OneOf(p, s.RecipeProvider, redact, RecipeProviderValues())
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListRecipesResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListRecipesResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recipes"); s.Recipes != nil {
-		v.maxCount(p, s.Recipes, len(s.Recipes), redact, 100)
+func (s *ListRecipesResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recipes"); s.Recipes != nil {
+		v.MaxCount(p, s.Recipes, len(s.Recipes), redact, 100)
 		for i1 := range s.Recipes {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Recipes[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListRecommendersRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListRecommendersRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListRecommendersRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListRecommendersResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListRecommendersResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenders"); s.Recommenders != nil {
-		v.maxCount(p, s.Recommenders, len(s.Recommenders), redact, 100)
+func (s *ListRecommendersResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenders"); s.Recommenders != nil {
+		v.MaxCount(p, s.Recommenders, len(s.Recommenders), redact, 100)
 		for i1 := range s.Recommenders {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Recommenders[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSchemasRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSchemasRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+func (s *ListSchemasRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSchemasResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSchemasResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "schemas"); s.Schemas != nil {
-		v.maxCount(p, s.Schemas, len(s.Schemas), redact, 100)
+func (s *ListSchemasResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "schemas"); s.Schemas != nil {
+		v.MaxCount(p, s.Schemas, len(s.Schemas), redact, 100)
 		for i1 := range s.Schemas {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Schemas[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSolutionVersionsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSolutionVersionsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListSolutionVersionsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSolutionVersionsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSolutionVersionsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersions"); s.SolutionVersions != nil {
-		v.maxCount(p, s.SolutionVersions, len(s.SolutionVersions), redact, 100)
+func (s *ListSolutionVersionsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersions"); s.SolutionVersions != nil {
+		v.MaxCount(p, s.SolutionVersions, len(s.SolutionVersions), redact, 100)
 		for i1 := range s.SolutionVersions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.SolutionVersions[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSolutionsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSolutionsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *ListSolutionsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 100)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 100)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListSolutionsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListSolutionsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutions"); s.Solutions != nil {
-		v.maxCount(p, s.Solutions, len(s.Solutions), redact, 100)
+func (s *ListSolutionsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutions"); s.Solutions != nil {
+		v.MaxCount(p, s.Solutions, len(s.Solutions), redact, 100)
 		for i1 := range s.Solutions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Solutions[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1500)
-		v.match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1500)
+		v.Match(p, s.NextToken, redact, patternNextToken, "\\p{ASCII}{0,1500}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListTagsForResourceRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListTagsForResourceRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "resourceArn"); s.ResourceArn == "" {
-		v.null(p)
+func (s *ListTagsForResourceRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "resourceArn"); s.ResourceArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.ResourceArn, redact, 256)
-		v.match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.ResourceArn, redact, 256)
+		v.Match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListTagsForResourceResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListTagsForResourceResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "tags"); s.Tags != nil {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+func (s *ListTagsForResourceResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "tags"); s.Tags != nil {
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *MetricAttribute) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *MetricAttribute) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventType"); s.EventType == "" {
-		v.null(p)
+func (s *MetricAttribute) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventType"); s.EventType == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.EventType, redact, 256)
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "metricName"); s.MetricName == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "metricName"); s.MetricName == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.MetricName, redact, 256)
+		v.MaxLen(p, s.MetricName, redact, 256)
 	}
-	if p := join(path, "expression"); s.Expression == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "expression"); s.Expression == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.Expression, redact, 256)
+		v.MaxLen(p, s.Expression, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *MetricAttribution) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *MetricAttribution) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *MetricAttribution) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "metricsOutputConfig"); s.MetricsOutputConfig != nil {
+	if p := awsvalid.Join(path, "metricsOutputConfig"); s.MetricsOutputConfig != nil {
 		s.MetricsOutputConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *MetricAttributionOutput) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *MetricAttributionOutput) validate(v *validator, path string, redact bool) {
-	if p := join(path, "s3DataDestination"); s.S3DataDestination != nil {
+func (s *MetricAttributionOutput) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "s3DataDestination"); s.S3DataDestination != nil {
 		s.S3DataDestination.validate(v, p, redact)
 	}
-	if p := join(path, "roleArn"); s.RoleArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "roleArn"); s.RoleArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RoleArn, redact, 256)
-		v.match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+		v.MaxLen(p, s.RoleArn, redact, 256)
+		v.Match(p, s.RoleArn, redact, patternRoleArn, "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *MetricAttributionSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *MetricAttributionSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *MetricAttributionSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *OptimizationObjective) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *OptimizationObjective) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemAttribute"); s.ItemAttribute != "" {
-		v.minLen(p, s.ItemAttribute, redact, 1)
-		v.maxLen(p, s.ItemAttribute, redact, 150)
+func (s *OptimizationObjective) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemAttribute"); s.ItemAttribute != "" {
+		v.MinLen(p, s.ItemAttribute, redact, 1)
+		v.MaxLen(p, s.ItemAttribute, redact, 150)
 	}
-	if p := join(path, "objectiveSensitivity"); s.ObjectiveSensitivity != "" {
-		v.oneOf(p, s.ObjectiveSensitivity, redact, ObjectiveSensitivityValues())
+	if p := awsvalid.Join(path, "objectiveSensitivity"); s.ObjectiveSensitivity != "" {
+		v.OneOf(p, s.ObjectiveSensitivity, redact, ObjectiveSensitivityValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Recipe) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Recipe) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Recipe) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "algorithmArn"); s.AlgorithmArn != "" {
-		v.maxLen(p, s.AlgorithmArn, redact, 256)
-		v.match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "algorithmArn"); s.AlgorithmArn != "" {
+		v.MaxLen(p, s.AlgorithmArn, redact, 256)
+		v.Match(p, s.AlgorithmArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "featureTransformationArn"); s.FeatureTransformationArn != "" {
-		v.maxLen(p, s.FeatureTransformationArn, redact, 256)
-		v.match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "featureTransformationArn"); s.FeatureTransformationArn != "" {
+		v.MaxLen(p, s.FeatureTransformationArn, redact, 256)
+		v.Match(p, s.FeatureTransformationArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "recipeType"); s.RecipeType != "" {
-		v.maxLen(p, s.RecipeType, redact, 256)
+	if p := awsvalid.Join(path, "recipeType"); s.RecipeType != "" {
+		v.MaxLen(p, s.RecipeType, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *RecipeSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *RecipeSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *RecipeSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "domain"); s.Domain != "" {
-		v.oneOf(p, s.Domain, redact, DomainValues())
+	if p := awsvalid.Join(path, "domain"); s.Domain != "" {
+		v.OneOf(p, s.Domain, redact, DomainValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Recommender) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Recommender) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *Recommender) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recommenderConfig"); s.RecommenderConfig != nil {
+	if p := awsvalid.Join(path, "recommenderConfig"); s.RecommenderConfig != nil {
 		s.RecommenderConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "latestRecommenderUpdate"); s.LatestRecommenderUpdate != nil {
+	if p := awsvalid.Join(path, "latestRecommenderUpdate"); s.LatestRecommenderUpdate != nil {
 		s.LatestRecommenderUpdate.validate(v, p, redact)
 	}
-	if p := join(path, "modelMetrics"); s.ModelMetrics != nil {
-		v.maxCount(p, s.ModelMetrics, len(s.ModelMetrics), redact, 100)
-		for _, k1 := range sortedKeys(s.ModelMetrics) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "modelMetrics"); s.ModelMetrics != nil {
+		v.MaxCount(p, s.ModelMetrics, len(s.ModelMetrics), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.ModelMetrics) {
+			v.MaxLen(p, k1, redact, 256)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *RecommenderConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *RecommenderConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
-		v.maxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
-		for _, k1 := range sortedKeys(s.ItemExplorationConfig) {
-			v.maxLen(p, k1, redact, 256)
+func (s *RecommenderConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemExplorationConfig"); s.ItemExplorationConfig != nil {
+		v.MaxCount(p, s.ItemExplorationConfig, len(s.ItemExplorationConfig), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.ItemExplorationConfig) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.ItemExplorationConfig[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "minRecommendationRequestsPerSecond"); s.MinRecommendationRequestsPerSecond != nil {
-		v.minInt(p, int64(*s.MinRecommendationRequestsPerSecond), redact, 1)
+	if p := awsvalid.Join(path, "minRecommendationRequestsPerSecond"); s.MinRecommendationRequestsPerSecond != nil {
+		v.MinInt(p, int64(*s.MinRecommendationRequestsPerSecond), redact, 1)
 	}
-	if p := join(path, "trainingDataConfig"); s.TrainingDataConfig != nil {
+	if p := awsvalid.Join(path, "trainingDataConfig"); s.TrainingDataConfig != nil {
 		s.TrainingDataConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *RecommenderSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *RecommenderSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *RecommenderSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recommenderConfig"); s.RecommenderConfig != nil {
+	if p := awsvalid.Join(path, "recommenderConfig"); s.RecommenderConfig != nil {
 		s.RecommenderConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *RecommenderUpdateSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *RecommenderUpdateSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderConfig"); s.RecommenderConfig != nil {
+func (s *RecommenderUpdateSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderConfig"); s.RecommenderConfig != nil {
 		s.RecommenderConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *S3DataConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *S3DataConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "path"); s.Path == "" {
-		v.null(p)
+func (s *S3DataConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "path"); s.Path == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.Path, redact, 256)
-		v.match(p, s.Path, redact, patternS3Location, "(s3|http|https|file)://.+")
+		v.MaxLen(p, s.Path, redact, 256)
+		v.Match(p, s.Path, redact, patternS3Location, "(s3|http|https|file)://.+")
 	}
-	if p := join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
-		v.maxLen(p, s.KmsKeyArn, redact, 2048)
-		v.match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
+	if p := awsvalid.Join(path, "kmsKeyArn"); s.KmsKeyArn != "" {
+		v.MaxLen(p, s.KmsKeyArn, redact, 2048)
+		v.Match(p, s.KmsKeyArn, redact, patternKmsKeyArn, "arn:aws.*:kms:.*:[0-9]{12}:key/.*")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Solution) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Solution) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Solution) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "eventType"); s.EventType != "" {
-		v.maxLen(p, s.EventType, redact, 256)
+	if p := awsvalid.Join(path, "eventType"); s.EventType != "" {
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "solutionConfig"); s.SolutionConfig != nil {
+	if p := awsvalid.Join(path, "solutionConfig"); s.SolutionConfig != nil {
 		s.SolutionConfig.validate(v, p, redact)
 	}
-	if p := join(path, "autoMLResult"); s.AutoMLResult != nil {
+	if p := awsvalid.Join(path, "autoMLResult"); s.AutoMLResult != nil {
 		s.AutoMLResult.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "latestSolutionVersion"); s.LatestSolutionVersion != nil {
+	if p := awsvalid.Join(path, "latestSolutionVersion"); s.LatestSolutionVersion != nil {
 		s.LatestSolutionVersion.validate(v, p, redact)
 	}
-	if p := join(path, "latestSolutionUpdate"); s.LatestSolutionUpdate != nil {
+	if p := awsvalid.Join(path, "latestSolutionUpdate"); s.LatestSolutionUpdate != nil {
 		s.LatestSolutionUpdate.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventValueThreshold"); s.EventValueThreshold != "" {
-		v.maxLen(p, s.EventValueThreshold, redact, 256)
+func (s *SolutionConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventValueThreshold"); s.EventValueThreshold != "" {
+		v.MaxLen(p, s.EventValueThreshold, redact, 256)
 	}
-	if p := join(path, "hpoConfig"); s.HpoConfig != nil {
+	if p := awsvalid.Join(path, "hpoConfig"); s.HpoConfig != nil {
 		s.HpoConfig.validate(v, p, redact)
 	}
-	if p := join(path, "algorithmHyperParameters"); s.AlgorithmHyperParameters != nil {
-		v.maxCount(p, s.AlgorithmHyperParameters, len(s.AlgorithmHyperParameters), redact, 100)
-		for _, k1 := range sortedKeys(s.AlgorithmHyperParameters) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "algorithmHyperParameters"); s.AlgorithmHyperParameters != nil {
+		v.MaxCount(p, s.AlgorithmHyperParameters, len(s.AlgorithmHyperParameters), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.AlgorithmHyperParameters) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.AlgorithmHyperParameters[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "featureTransformationParameters"); s.FeatureTransformationParameters != nil {
-		v.maxCount(p, s.FeatureTransformationParameters, len(s.FeatureTransformationParameters), redact, 100)
-		for _, k1 := range sortedKeys(s.FeatureTransformationParameters) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "featureTransformationParameters"); s.FeatureTransformationParameters != nil {
+		v.MaxCount(p, s.FeatureTransformationParameters, len(s.FeatureTransformationParameters), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.FeatureTransformationParameters) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.FeatureTransformationParameters[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
-	if p := join(path, "autoMLConfig"); s.AutoMLConfig != nil {
+	if p := awsvalid.Join(path, "autoMLConfig"); s.AutoMLConfig != nil {
 		s.AutoMLConfig.validate(v, p, redact)
 	}
-	if p := join(path, "eventsConfig"); s.EventsConfig != nil {
+	if p := awsvalid.Join(path, "eventsConfig"); s.EventsConfig != nil {
 		s.EventsConfig.validate(v, p, redact)
 	}
-	if p := join(path, "optimizationObjective"); s.OptimizationObjective != nil {
+	if p := awsvalid.Join(path, "optimizationObjective"); s.OptimizationObjective != nil {
 		s.OptimizationObjective.validate(v, p, redact)
 	}
-	if p := join(path, "trainingDataConfig"); s.TrainingDataConfig != nil {
+	if p := awsvalid.Join(path, "trainingDataConfig"); s.TrainingDataConfig != nil {
 		s.TrainingDataConfig.validate(v, p, redact)
 	}
-	if p := join(path, "autoTrainingConfig"); s.AutoTrainingConfig != nil {
+	if p := awsvalid.Join(path, "autoTrainingConfig"); s.AutoTrainingConfig != nil {
 		s.AutoTrainingConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *SolutionSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionUpdateConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionUpdateConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "autoTrainingConfig"); s.AutoTrainingConfig != nil {
+func (s *SolutionUpdateConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "autoTrainingConfig"); s.AutoTrainingConfig != nil {
 		s.AutoTrainingConfig.validate(v, p, redact)
 	}
-	if p := join(path, "eventsConfig"); s.EventsConfig != nil {
+	if p := awsvalid.Join(path, "eventsConfig"); s.EventsConfig != nil {
 		s.EventsConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionUpdateSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionUpdateSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionUpdateConfig"); s.SolutionUpdateConfig != nil {
+func (s *SolutionUpdateSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionUpdateConfig"); s.SolutionUpdateConfig != nil {
 		s.SolutionUpdateConfig.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionVersion) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionVersion) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *SolutionVersion) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recipeArn"); s.RecipeArn != "" {
-		v.maxLen(p, s.RecipeArn, redact, 256)
-		v.match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recipeArn"); s.RecipeArn != "" {
+		v.MaxLen(p, s.RecipeArn, redact, 256)
+		v.Match(p, s.RecipeArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "eventType"); s.EventType != "" {
-		v.maxLen(p, s.EventType, redact, 256)
+	if p := awsvalid.Join(path, "eventType"); s.EventType != "" {
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
-		v.maxLen(p, s.DatasetGroupArn, redact, 256)
-		v.match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "datasetGroupArn"); s.DatasetGroupArn != "" {
+		v.MaxLen(p, s.DatasetGroupArn, redact, 256)
+		v.Match(p, s.DatasetGroupArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionConfig"); s.SolutionConfig != nil {
+	if p := awsvalid.Join(path, "solutionConfig"); s.SolutionConfig != nil {
 		s.SolutionConfig.validate(v, p, redact)
 	}
-	if p := join(path, "trainingHours"); s.TrainingHours != nil {
-		v.minFloat(p, float64(*s.TrainingHours), redact, 0)
+	if p := awsvalid.Join(path, "trainingHours"); s.TrainingHours != nil {
+		v.MinFloat(p, float64(*s.TrainingHours), redact, 0)
 	}
-	if p := join(path, "trainingMode"); s.TrainingMode != "" {
-		v.oneOf(p, s.TrainingMode, redact, TrainingModeValues())
+	if p := awsvalid.Join(path, "trainingMode"); s.TrainingMode != "" {
+		v.OneOf(p, s.TrainingMode, redact, TrainingModeValues())
 	}
-	if p := join(path, "tunedHPOParams"); s.TunedHPOParams != nil {
+	if p := awsvalid.Join(path, "tunedHPOParams"); s.TunedHPOParams != nil {
 		s.TunedHPOParams.validate(v, p, redact)
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "trainingType"); s.TrainingType != "" {
-		v.oneOf(p, s.TrainingType, redact, TrainingTypeValues())
+	if p := awsvalid.Join(path, "trainingType"); s.TrainingType != "" {
+		v.OneOf(p, s.TrainingType, redact, TrainingTypeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *SolutionVersionSummary) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *SolutionVersionSummary) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *SolutionVersionSummary) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "status"); s.Status != "" {
-		v.maxLen(p, s.Status, redact, 256)
+	if p := awsvalid.Join(path, "status"); s.Status != "" {
+		v.MaxLen(p, s.Status, redact, 256)
 	}
-	if p := join(path, "trainingMode"); s.TrainingMode != "" {
-		v.oneOf(p, s.TrainingMode, redact, TrainingModeValues())
+	if p := awsvalid.Join(path, "trainingMode"); s.TrainingMode != "" {
+		v.OneOf(p, s.TrainingMode, redact, TrainingModeValues())
 	}
-	if p := join(path, "trainingType"); s.TrainingType != "" {
-		v.oneOf(p, s.TrainingType, redact, TrainingTypeValues())
+	if p := awsvalid.Join(path, "trainingType"); s.TrainingType != "" {
+		v.OneOf(p, s.TrainingType, redact, TrainingTypeValues())
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *StartRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *StartRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn == "" {
-		v.null(p)
+func (s *StartRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *StartRecommenderResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *StartRecommenderResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *StartRecommenderResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *StopRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *StopRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn == "" {
-		v.null(p)
+func (s *StopRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *StopRecommenderResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *StopRecommenderResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *StopRecommenderResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *StopSolutionVersionCreationRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *StopSolutionVersionCreationRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
-		v.null(p)
+func (s *StopSolutionVersionCreationRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Tag) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Tag) validate(v *validator, path string, redact bool) {
-	if p := join(path, "tagKey"); s.TagKey == "" {
-		v.null(p)
+func (s *Tag) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "tagKey"); s.TagKey == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.TagKey, true, 1)
-		v.maxLen(p, s.TagKey, true, 128)
-		v.match(p, s.TagKey, true, patternTagKey, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+		v.MinLen(p, s.TagKey, true, 1)
+		v.MaxLen(p, s.TagKey, true, 128)
+		v.Match(p, s.TagKey, true, patternTagKey, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 	}
 	{
-		p := join(path, "tagValue")
-		v.maxLen(p, s.TagValue, true, 256)
-		v.match(p, s.TagValue, true, patternTagValue, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+		p := awsvalid.Join(path, "tagValue")
+		v.MaxLen(p, s.TagValue, true, 256)
+		v.Match(p, s.TagValue, true, patternTagValue, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *TagResourceRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *TagResourceRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "resourceArn"); s.ResourceArn == "" {
-		v.null(p)
+func (s *TagResourceRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "resourceArn"); s.ResourceArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.ResourceArn, redact, 256)
-		v.match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.ResourceArn, redact, 256)
+		v.Match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "tags"); s.Tags == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "tags"); s.Tags == nil {
+		v.Null(p)
 	} else {
-		v.maxCount(p, s.Tags, len(s.Tags), redact, 200)
+		v.MaxCount(p, s.Tags, len(s.Tags), redact, 200)
 		for i1 := range s.Tags {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Tags[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *TagResourceResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *TagResourceResponse) validate(v *validator, path string, redact bool) {
+func (s *TagResourceResponse) validate(v *awsvalid.Validator, path string, redact bool) {
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ThemeGenerationConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ThemeGenerationConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "fieldsForThemeGeneration"); s.FieldsForThemeGeneration == nil {
-		v.null(p)
+func (s *ThemeGenerationConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "fieldsForThemeGeneration"); s.FieldsForThemeGeneration == nil {
+		v.Null(p)
 	} else {
 		s.FieldsForThemeGeneration.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *TrainingDataConfig) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *TrainingDataConfig) validate(v *validator, path string, redact bool) {
-	if p := join(path, "excludedDatasetColumns"); s.ExcludedDatasetColumns != nil {
-		v.maxCount(p, s.ExcludedDatasetColumns, len(s.ExcludedDatasetColumns), redact, 3)
-		for _, k1 := range sortedKeys(s.ExcludedDatasetColumns) {
-			v.maxLen(p, k1, redact, 256)
-			v.match(p, k1, redact, patternDatasetType, "^[A-Za-z_]+$")
+func (s *TrainingDataConfig) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "excludedDatasetColumns"); s.ExcludedDatasetColumns != nil {
+		v.MaxCount(p, s.ExcludedDatasetColumns, len(s.ExcludedDatasetColumns), redact, 3)
+		for _, k1 := range awsvalid.SortedKeys(s.ExcludedDatasetColumns) {
+			v.MaxLen(p, k1, redact, 256)
+			v.Match(p, k1, redact, patternDatasetType, "^[A-Za-z_]+$")
 			p1, v1 := p+"."+k1, s.ExcludedDatasetColumns[k1]
-			v.maxCount(p1, v1, len(v1), redact, 50)
+			v.MaxCount(p1, v1, len(v1), redact, 50)
 			for i2 := range v1 {
-				p2 := elemPath(p1, i2)
-				v.maxLen(p2, v1[i2], redact, 150)
-				v.match(p2, v1[i2], redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
+				p2 := awsvalid.ElemPath(p1, i2)
+				v.MaxLen(p2, v1[i2], redact, 150)
+				v.Match(p2, v1[i2], redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
 			}
 		}
 	}
-	if p := join(path, "includedDatasetColumns"); s.IncludedDatasetColumns != nil {
-		v.maxCount(p, s.IncludedDatasetColumns, len(s.IncludedDatasetColumns), redact, 3)
-		for _, k1 := range sortedKeys(s.IncludedDatasetColumns) {
-			v.maxLen(p, k1, redact, 256)
-			v.match(p, k1, redact, patternDatasetType, "^[A-Za-z_]+$")
+	if p := awsvalid.Join(path, "includedDatasetColumns"); s.IncludedDatasetColumns != nil {
+		v.MaxCount(p, s.IncludedDatasetColumns, len(s.IncludedDatasetColumns), redact, 3)
+		for _, k1 := range awsvalid.SortedKeys(s.IncludedDatasetColumns) {
+			v.MaxLen(p, k1, redact, 256)
+			v.Match(p, k1, redact, patternDatasetType, "^[A-Za-z_]+$")
 			p1, v1 := p+"."+k1, s.IncludedDatasetColumns[k1]
-			v.maxCount(p1, v1, len(v1), redact, 50)
+			v.MaxCount(p1, v1, len(v1), redact, 50)
 			for i2 := range v1 {
-				p2 := elemPath(p1, i2)
-				v.maxLen(p2, v1[i2], redact, 150)
-				v.match(p2, v1[i2], redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
+				p2 := awsvalid.ElemPath(p1, i2)
+				v.MaxLen(p2, v1[i2], redact, 150)
+				v.Match(p2, v1[i2], redact, patternColumnName, "[A-Za-z_][A-Za-z\\d_]*")
 			}
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *TunedHPOParams) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *TunedHPOParams) validate(v *validator, path string, redact bool) {
-	if p := join(path, "algorithmHyperParameters"); s.AlgorithmHyperParameters != nil {
-		v.maxCount(p, s.AlgorithmHyperParameters, len(s.AlgorithmHyperParameters), redact, 100)
-		for _, k1 := range sortedKeys(s.AlgorithmHyperParameters) {
-			v.maxLen(p, k1, redact, 256)
+func (s *TunedHPOParams) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "algorithmHyperParameters"); s.AlgorithmHyperParameters != nil {
+		v.MaxCount(p, s.AlgorithmHyperParameters, len(s.AlgorithmHyperParameters), redact, 100)
+		for _, k1 := range awsvalid.SortedKeys(s.AlgorithmHyperParameters) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.AlgorithmHyperParameters[k1]
-			v.maxLen(p1, v1, redact, 1000)
+			v.MaxLen(p1, v1, redact, 1000)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UntagResourceRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UntagResourceRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "resourceArn"); s.ResourceArn == "" {
-		v.null(p)
+func (s *UntagResourceRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "resourceArn"); s.ResourceArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.ResourceArn, redact, 256)
-		v.match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.ResourceArn, redact, 256)
+		v.Match(p, s.ResourceArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "tagKeys"); s.TagKeys == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "tagKeys"); s.TagKeys == nil {
+		v.Null(p)
 	} else {
-		v.maxCount(p, s.TagKeys, len(s.TagKeys), redact, 200)
+		v.MaxCount(p, s.TagKeys, len(s.TagKeys), redact, 200)
 		for i1 := range s.TagKeys {
-			p1 := elemPath(p, i1)
-			v.minLen(p1, s.TagKeys[i1], true, 1)
-			v.maxLen(p1, s.TagKeys[i1], true, 128)
-			v.match(p1, s.TagKeys[i1], true, patternTagKey, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MinLen(p1, s.TagKeys[i1], true, 1)
+			v.MaxLen(p1, s.TagKeys[i1], true, 128)
+			v.Match(p1, s.TagKeys[i1], true, patternTagKey, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UntagResourceResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UntagResourceResponse) validate(v *validator, path string, redact bool) {
+func (s *UntagResourceResponse) validate(v *awsvalid.Validator, path string, redact bool) {
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateCampaignRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateCampaignRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn == "" {
-		v.null(p)
+func (s *UpdateCampaignRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
-		v.maxLen(p, s.SolutionVersionArn, redact, 256)
-		v.match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "solutionVersionArn"); s.SolutionVersionArn != "" {
+		v.MaxLen(p, s.SolutionVersionArn, redact, 256)
+		v.Match(p, s.SolutionVersionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
-		v.minInt(p, int64(*s.MinProvisionedTPS), redact, 1)
+	if p := awsvalid.Join(path, "minProvisionedTPS"); s.MinProvisionedTPS != nil {
+		v.MinInt(p, int64(*s.MinProvisionedTPS), redact, 1)
 	}
-	if p := join(path, "campaignConfig"); s.CampaignConfig != nil {
+	if p := awsvalid.Join(path, "campaignConfig"); s.CampaignConfig != nil {
 		s.CampaignConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateCampaignResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateCampaignResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *UpdateCampaignResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateDatasetRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateDatasetRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *UpdateDatasetRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "schemaArn"); s.SchemaArn == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "schemaArn"); s.SchemaArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SchemaArn, redact, 256)
-		v.match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SchemaArn, redact, 256)
+		v.Match(p, s.SchemaArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateDatasetResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateDatasetResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn != "" {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *UpdateDatasetResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn != "" {
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateMetricAttributionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateMetricAttributionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "addMetrics"); s.AddMetrics != nil {
-		v.maxCount(p, s.AddMetrics, len(s.AddMetrics), redact, 10)
+func (s *UpdateMetricAttributionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "addMetrics"); s.AddMetrics != nil {
+		v.MaxCount(p, s.AddMetrics, len(s.AddMetrics), redact, 10)
 		for i1 := range s.AddMetrics {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.AddMetrics[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "removeMetrics"); s.RemoveMetrics != nil {
-		v.maxCount(p, s.RemoveMetrics, len(s.RemoveMetrics), redact, 10)
+	if p := awsvalid.Join(path, "removeMetrics"); s.RemoveMetrics != nil {
+		v.MaxCount(p, s.RemoveMetrics, len(s.RemoveMetrics), redact, 10)
 		for i1 := range s.RemoveMetrics {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.RemoveMetrics[i1], redact, 256)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.RemoveMetrics[i1], redact, 256)
 		}
 	}
-	if p := join(path, "metricsOutputConfig"); s.MetricsOutputConfig != nil {
+	if p := awsvalid.Join(path, "metricsOutputConfig"); s.MetricsOutputConfig != nil {
 		s.MetricsOutputConfig.validate(v, p, redact)
 	}
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateMetricAttributionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateMetricAttributionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
-		v.maxLen(p, s.MetricAttributionArn, redact, 256)
-		v.match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *UpdateMetricAttributionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "metricAttributionArn"); s.MetricAttributionArn != "" {
+		v.MaxLen(p, s.MetricAttributionArn, redact, 256)
+		v.Match(p, s.MetricAttributionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateRecommenderRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateRecommenderRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn == "" {
-		v.null(p)
+func (s *UpdateRecommenderRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "recommenderConfig"); s.RecommenderConfig == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "recommenderConfig"); s.RecommenderConfig == nil {
+		v.Null(p)
 	} else {
 		s.RecommenderConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateRecommenderResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateRecommenderResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *UpdateRecommenderResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateSolutionRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateSolutionRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn == "" {
-		v.null(p)
+func (s *UpdateSolutionRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "solutionUpdateConfig"); s.SolutionUpdateConfig != nil {
+	if p := awsvalid.Join(path, "solutionUpdateConfig"); s.SolutionUpdateConfig != nil {
 		s.SolutionUpdateConfig.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *UpdateSolutionResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *UpdateSolutionResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "solutionArn"); s.SolutionArn != "" {
-		v.maxLen(p, s.SolutionArn, redact, 256)
-		v.match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *UpdateSolutionResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "solutionArn"); s.SolutionArn != "" {
+		v.MaxLen(p, s.SolutionArn, redact, 256)
+		v.Match(p, s.SolutionArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
 }

@@ -6,20 +6,22 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/perso/perso/aws/awsvalid"
 )
 
 func int32p(n int32) *int32 { return &n }
 
 // problems returns the problems err lists, failing unless err is a
-// *ValidationError or nil.
+// *awsvalid.ValidationError or nil.
 func problems(t *testing.T, err error) []string {
 	t.Helper()
 	if err == nil {
 		return nil
 	}
-	var ve *ValidationError
+	var ve *awsvalid.ValidationError
 	if !errors.As(err, &ve) {
-		t.Fatalf("error %T is not a *ValidationError", err)
+		t.Fatalf("error %T is not a *awsvalid.ValidationError", err)
 	}
 	return ve.Problems
 }
@@ -240,7 +242,7 @@ func FuzzValidate(f *testing.F) {
 				continue
 			}
 			if err := req.Validate(); err != nil {
-				var ve *ValidationError
+				var ve *awsvalid.ValidationError
 				if !errors.As(err, &ve) || len(ve.Problems) == 0 || ve.Error() == "" {
 					t.Fatalf("%T: bad error %v", req, err)
 				}

@@ -2,365 +2,367 @@
 
 package personalizeevents
 
+import "github.com/perso/perso/aws/awsvalid"
+
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Action) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Action) validate(v *validator, path string, redact bool) {
-	if p := join(path, "actionId"); s.ActionId == "" {
-		v.null(p)
+func (s *Action) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "actionId"); s.ActionId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.ActionId, redact, 1)
-		v.maxLen(p, s.ActionId, redact, 256)
+		v.MinLen(p, s.ActionId, redact, 1)
+		v.MaxLen(p, s.ActionId, redact, 256)
 	}
-	if p := join(path, "properties"); s.Properties != "" {
-		v.minLen(p, s.Properties, true, 1)
-		v.maxLen(p, s.Properties, true, 32000)
+	if p := awsvalid.Join(path, "properties"); s.Properties != "" {
+		v.MinLen(p, s.Properties, true, 1)
+		v.MaxLen(p, s.Properties, true, 32000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ActionInteraction) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ActionInteraction) validate(v *validator, path string, redact bool) {
-	if p := join(path, "actionId"); s.ActionId == "" {
-		v.null(p)
+func (s *ActionInteraction) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "actionId"); s.ActionId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.ActionId, true, 1)
-		v.maxLen(p, s.ActionId, true, 256)
+		v.MinLen(p, s.ActionId, true, 1)
+		v.MaxLen(p, s.ActionId, true, 256)
 	}
-	if p := join(path, "userId"); s.UserId != "" {
-		v.minLen(p, s.UserId, true, 1)
-		v.maxLen(p, s.UserId, true, 256)
+	if p := awsvalid.Join(path, "userId"); s.UserId != "" {
+		v.MinLen(p, s.UserId, true, 1)
+		v.MaxLen(p, s.UserId, true, 256)
 	}
-	if p := join(path, "sessionId"); s.SessionId == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "sessionId"); s.SessionId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.SessionId, redact, 1)
-		v.maxLen(p, s.SessionId, redact, 256)
+		v.MinLen(p, s.SessionId, redact, 1)
+		v.MaxLen(p, s.SessionId, redact, 256)
 	}
 	if s.Timestamp == nil {
-		v.null(join(path, "timestamp"))
+		v.Null(awsvalid.Join(path, "timestamp"))
 	}
-	if p := join(path, "eventType"); s.EventType == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "eventType"); s.EventType == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.EventType, redact, 1)
-		v.maxLen(p, s.EventType, redact, 256)
+		v.MinLen(p, s.EventType, redact, 1)
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "eventId"); s.EventId != "" {
-		v.minLen(p, s.EventId, redact, 1)
-		v.maxLen(p, s.EventId, redact, 256)
+	if p := awsvalid.Join(path, "eventId"); s.EventId != "" {
+		v.MinLen(p, s.EventId, redact, 1)
+		v.MaxLen(p, s.EventId, redact, 256)
 	}
-	if p := join(path, "recommendationId"); s.RecommendationId != "" {
-		v.minLen(p, s.RecommendationId, redact, 1)
-		v.maxLen(p, s.RecommendationId, redact, 40)
+	if p := awsvalid.Join(path, "recommendationId"); s.RecommendationId != "" {
+		v.MinLen(p, s.RecommendationId, redact, 1)
+		v.MaxLen(p, s.RecommendationId, redact, 40)
 	}
-	if p := join(path, "impression"); s.Impression != nil {
-		v.minCount(p, s.Impression, len(s.Impression), redact, 1)
-		v.maxCount(p, s.Impression, len(s.Impression), redact, 25)
+	if p := awsvalid.Join(path, "impression"); s.Impression != nil {
+		v.MinCount(p, s.Impression, len(s.Impression), redact, 1)
+		v.MaxCount(p, s.Impression, len(s.Impression), redact, 25)
 		for i1 := range s.Impression {
-			p1 := elemPath(p, i1)
-			v.minLen(p1, s.Impression[i1], true, 1)
-			v.maxLen(p1, s.Impression[i1], true, 256)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MinLen(p1, s.Impression[i1], true, 1)
+			v.MaxLen(p1, s.Impression[i1], true, 256)
 		}
 	}
-	if p := join(path, "properties"); s.Properties != "" {
-		v.minLen(p, s.Properties, true, 1)
-		v.maxLen(p, s.Properties, true, 1024)
+	if p := awsvalid.Join(path, "properties"); s.Properties != "" {
+		v.MinLen(p, s.Properties, true, 1)
+		v.MaxLen(p, s.Properties, true, 1024)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Event) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Event) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventId"); s.EventId != "" {
-		v.minLen(p, s.EventId, redact, 1)
-		v.maxLen(p, s.EventId, redact, 256)
+func (s *Event) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventId"); s.EventId != "" {
+		v.MinLen(p, s.EventId, redact, 1)
+		v.MaxLen(p, s.EventId, redact, 256)
 	}
-	if p := join(path, "eventType"); s.EventType == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "eventType"); s.EventType == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.EventType, redact, 1)
-		v.maxLen(p, s.EventType, redact, 256)
+		v.MinLen(p, s.EventType, redact, 1)
+		v.MaxLen(p, s.EventType, redact, 256)
 	}
-	if p := join(path, "itemId"); s.ItemId != "" {
-		v.minLen(p, s.ItemId, true, 1)
-		v.maxLen(p, s.ItemId, true, 256)
+	if p := awsvalid.Join(path, "itemId"); s.ItemId != "" {
+		v.MinLen(p, s.ItemId, true, 1)
+		v.MaxLen(p, s.ItemId, true, 256)
 	}
-	if p := join(path, "properties"); s.Properties != "" {
-		v.minLen(p, s.Properties, true, 1)
-		v.maxLen(p, s.Properties, true, 1024)
+	if p := awsvalid.Join(path, "properties"); s.Properties != "" {
+		v.MinLen(p, s.Properties, true, 1)
+		v.MaxLen(p, s.Properties, true, 1024)
 	}
 	if s.SentAt == nil {
-		v.null(join(path, "sentAt"))
+		v.Null(awsvalid.Join(path, "sentAt"))
 	}
-	if p := join(path, "recommendationId"); s.RecommendationId != "" {
-		v.minLen(p, s.RecommendationId, redact, 1)
-		v.maxLen(p, s.RecommendationId, redact, 40)
+	if p := awsvalid.Join(path, "recommendationId"); s.RecommendationId != "" {
+		v.MinLen(p, s.RecommendationId, redact, 1)
+		v.MaxLen(p, s.RecommendationId, redact, 40)
 	}
-	if p := join(path, "impression"); s.Impression != nil {
-		v.minCount(p, s.Impression, len(s.Impression), redact, 1)
-		v.maxCount(p, s.Impression, len(s.Impression), redact, 25)
+	if p := awsvalid.Join(path, "impression"); s.Impression != nil {
+		v.MinCount(p, s.Impression, len(s.Impression), redact, 1)
+		v.MaxCount(p, s.Impression, len(s.Impression), redact, 25)
 		for i1 := range s.Impression {
-			p1 := elemPath(p, i1)
-			v.minLen(p1, s.Impression[i1], true, 1)
-			v.maxLen(p1, s.Impression[i1], true, 256)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MinLen(p1, s.Impression[i1], true, 1)
+			v.MaxLen(p1, s.Impression[i1], true, 256)
 		}
 	}
-	if p := join(path, "metricAttribution"); s.MetricAttribution != nil {
+	if p := awsvalid.Join(path, "metricAttribution"); s.MetricAttribution != nil {
 		s.MetricAttribution.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Item) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Item) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemId"); s.ItemId == "" {
-		v.null(p)
+func (s *Item) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemId"); s.ItemId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.ItemId, redact, 1)
-		v.maxLen(p, s.ItemId, redact, 256)
+		v.MinLen(p, s.ItemId, redact, 1)
+		v.MaxLen(p, s.ItemId, redact, 256)
 	}
-	if p := join(path, "properties"); s.Properties != "" {
-		v.minLen(p, s.Properties, true, 1)
-		v.maxLen(p, s.Properties, true, 32000)
+	if p := awsvalid.Join(path, "properties"); s.Properties != "" {
+		v.MinLen(p, s.Properties, true, 1)
+		v.MaxLen(p, s.Properties, true, 32000)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *MetricAttribution) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *MetricAttribution) validate(v *validator, path string, redact bool) {
-	if p := join(path, "eventAttributionSource"); s.EventAttributionSource == "" {
-		v.null(p)
+func (s *MetricAttribution) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "eventAttributionSource"); s.EventAttributionSource == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.EventAttributionSource, redact, 1024)
-		v.match(p, s.EventAttributionSource, redact, patternEventAttributionSource, "^[\\x20-\\x7E]*[\\x21-\\x7E]+[\\x20-\\x7E]*$")
+		v.MaxLen(p, s.EventAttributionSource, redact, 1024)
+		v.Match(p, s.EventAttributionSource, redact, patternEventAttributionSource, "^[\\x20-\\x7E]*[\\x21-\\x7E]+[\\x20-\\x7E]*$")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutActionInteractionsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutActionInteractionsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "trackingId"); s.TrackingId == "" {
-		v.null(p)
+func (s *PutActionInteractionsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "trackingId"); s.TrackingId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.TrackingId, redact, 1)
-		v.maxLen(p, s.TrackingId, redact, 256)
+		v.MinLen(p, s.TrackingId, redact, 1)
+		v.MaxLen(p, s.TrackingId, redact, 256)
 	}
-	if p := join(path, "actionInteractions"); s.ActionInteractions == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "actionInteractions"); s.ActionInteractions == nil {
+		v.Null(p)
 	} else {
-		v.minCount(p, s.ActionInteractions, len(s.ActionInteractions), redact, 1)
-		v.maxCount(p, s.ActionInteractions, len(s.ActionInteractions), redact, 10)
+		v.MinCount(p, s.ActionInteractions, len(s.ActionInteractions), redact, 1)
+		v.MaxCount(p, s.ActionInteractions, len(s.ActionInteractions), redact, 10)
 		for i1 := range s.ActionInteractions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.ActionInteractions[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutActionsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutActionsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *PutActionsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "actions"); s.Actions == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "actions"); s.Actions == nil {
+		v.Null(p)
 	} else {
-		v.minCount(p, s.Actions, len(s.Actions), redact, 1)
-		v.maxCount(p, s.Actions, len(s.Actions), redact, 10)
+		v.MinCount(p, s.Actions, len(s.Actions), redact, 1)
+		v.MaxCount(p, s.Actions, len(s.Actions), redact, 10)
 		for i1 := range s.Actions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Actions[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutEventsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutEventsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "trackingId"); s.TrackingId == "" {
-		v.null(p)
+func (s *PutEventsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "trackingId"); s.TrackingId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.TrackingId, redact, 1)
-		v.maxLen(p, s.TrackingId, redact, 256)
+		v.MinLen(p, s.TrackingId, redact, 1)
+		v.MaxLen(p, s.TrackingId, redact, 256)
 	}
-	if p := join(path, "userId"); s.UserId != "" {
-		v.minLen(p, s.UserId, true, 1)
-		v.maxLen(p, s.UserId, true, 256)
+	if p := awsvalid.Join(path, "userId"); s.UserId != "" {
+		v.MinLen(p, s.UserId, true, 1)
+		v.MaxLen(p, s.UserId, true, 256)
 	}
-	if p := join(path, "sessionId"); s.SessionId == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "sessionId"); s.SessionId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.SessionId, redact, 1)
-		v.maxLen(p, s.SessionId, redact, 256)
+		v.MinLen(p, s.SessionId, redact, 1)
+		v.MaxLen(p, s.SessionId, redact, 256)
 	}
-	if p := join(path, "eventList"); s.EventList == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "eventList"); s.EventList == nil {
+		v.Null(p)
 	} else {
-		v.minCount(p, s.EventList, len(s.EventList), redact, 1)
-		v.maxCount(p, s.EventList, len(s.EventList), redact, 10)
+		v.MinCount(p, s.EventList, len(s.EventList), redact, 1)
+		v.MaxCount(p, s.EventList, len(s.EventList), redact, 10)
 		for i1 := range s.EventList {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.EventList[i1].validate(v, p1, true)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutItemsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutItemsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *PutItemsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "items"); s.Items == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "items"); s.Items == nil {
+		v.Null(p)
 	} else {
-		v.minCount(p, s.Items, len(s.Items), redact, 1)
-		v.maxCount(p, s.Items, len(s.Items), redact, 10)
+		v.MinCount(p, s.Items, len(s.Items), redact, 1)
+		v.MaxCount(p, s.Items, len(s.Items), redact, 10)
 		for i1 := range s.Items {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Items[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutUsersRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutUsersRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "datasetArn"); s.DatasetArn == "" {
-		v.null(p)
+func (s *PutUsersRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "datasetArn"); s.DatasetArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.DatasetArn, redact, 256)
-		v.match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.DatasetArn, redact, 256)
+		v.Match(p, s.DatasetArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "users"); s.Users == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "users"); s.Users == nil {
+		v.Null(p)
 	} else {
-		v.minCount(p, s.Users, len(s.Users), redact, 1)
-		v.maxCount(p, s.Users, len(s.Users), redact, 10)
+		v.MinCount(p, s.Users, len(s.Users), redact, 1)
+		v.MaxCount(p, s.Users, len(s.Users), redact, 10)
 		for i1 := range s.Users {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Users[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *User) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *User) validate(v *validator, path string, redact bool) {
-	if p := join(path, "userId"); s.UserId == "" {
-		v.null(p)
+func (s *User) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "userId"); s.UserId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.UserId, redact, 1)
-		v.maxLen(p, s.UserId, redact, 256)
+		v.MinLen(p, s.UserId, redact, 1)
+		v.MaxLen(p, s.UserId, redact, 256)
 	}
-	if p := join(path, "properties"); s.Properties != "" {
-		v.minLen(p, s.Properties, true, 1)
-		v.maxLen(p, s.Properties, true, 24000)
+	if p := awsvalid.Join(path, "properties"); s.Properties != "" {
+		v.MinLen(p, s.Properties, true, 1)
+		v.MaxLen(p, s.Properties, true, 24000)
 	}
 }

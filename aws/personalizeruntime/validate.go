@@ -2,326 +2,328 @@
 
 package personalizeruntime
 
+import "github.com/perso/perso/aws/awsvalid"
+
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetActionRecommendationsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetActionRecommendationsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *GetActionRecommendationsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "userId"); s.UserId != "" {
-		v.maxLen(p, s.UserId, redact, 256)
+	if p := awsvalid.Join(path, "userId"); s.UserId != "" {
+		v.MaxLen(p, s.UserId, redact, 256)
 	}
-	if p := join(path, "numResults"); s.NumResults != nil {
-		v.minInt(p, int64(*s.NumResults), redact, 0)
+	if p := awsvalid.Join(path, "numResults"); s.NumResults != nil {
+		v.MinInt(p, int64(*s.NumResults), redact, 0)
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterValues"); s.FilterValues != nil {
-		v.maxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
-		for _, k1 := range sortedKeys(s.FilterValues) {
-			v.maxLen(p, k1, redact, 50)
-			v.match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
+	if p := awsvalid.Join(path, "filterValues"); s.FilterValues != nil {
+		v.MaxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
+		for _, k1 := range awsvalid.SortedKeys(s.FilterValues) {
+			v.MaxLen(p, k1, redact, 50)
+			v.Match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
 			p1, v1 := p+"."+k1, s.FilterValues[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetActionRecommendationsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetActionRecommendationsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "actionList"); s.ActionList != nil {
+func (s *GetActionRecommendationsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "actionList"); s.ActionList != nil {
 		for i1 := range s.ActionList {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.ActionList[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetPersonalizedRankingRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetPersonalizedRankingRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn == "" {
-		v.null(p)
+func (s *GetPersonalizedRankingRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "inputList"); s.InputList == nil {
-		v.null(p)
+	if p := awsvalid.Join(path, "inputList"); s.InputList == nil {
+		v.Null(p)
 	} else {
 		for i1 := range s.InputList {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.InputList[i1], redact, 256)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.InputList[i1], redact, 256)
 		}
 	}
-	if p := join(path, "userId"); s.UserId == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "userId"); s.UserId == "" {
+		v.Null(p)
 	} else {
-		v.maxLen(p, s.UserId, redact, 256)
+		v.MaxLen(p, s.UserId, redact, 256)
 	}
-	if p := join(path, "context"); s.Context != nil {
-		v.maxCount(p, s.Context, len(s.Context), redact, 150)
-		for _, k1 := range sortedKeys(s.Context) {
-			v.maxLen(p, k1, redact, 150)
-			v.match(p, k1, redact, patternAttributeName, "[A-Za-z\\d_]+")
+	if p := awsvalid.Join(path, "context"); s.Context != nil {
+		v.MaxCount(p, s.Context, len(s.Context), redact, 150)
+		for _, k1 := range awsvalid.SortedKeys(s.Context) {
+			v.MaxLen(p, k1, redact, 150)
+			v.Match(p, k1, redact, patternAttributeName, "[A-Za-z\\d_]+")
 			p1, v1 := p+"."+k1, s.Context[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterValues"); s.FilterValues != nil {
-		v.maxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
-		for _, k1 := range sortedKeys(s.FilterValues) {
-			v.maxLen(p, k1, redact, 50)
-			v.match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
+	if p := awsvalid.Join(path, "filterValues"); s.FilterValues != nil {
+		v.MaxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
+		for _, k1 := range awsvalid.SortedKeys(s.FilterValues) {
+			v.MaxLen(p, k1, redact, 50)
+			v.Match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
 			p1, v1 := p+"."+k1, s.FilterValues[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
-	if p := join(path, "metadataColumns"); s.MetadataColumns != nil {
-		v.maxCount(p, s.MetadataColumns, len(s.MetadataColumns), redact, 1)
-		for _, k1 := range sortedKeys(s.MetadataColumns) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "metadataColumns"); s.MetadataColumns != nil {
+		v.MaxCount(p, s.MetadataColumns, len(s.MetadataColumns), redact, 1)
+		for _, k1 := range awsvalid.SortedKeys(s.MetadataColumns) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.MetadataColumns[k1]
-			v.maxCount(p1, v1, len(v1), redact, 99)
+			v.MaxCount(p1, v1, len(v1), redact, 99)
 			for i2 := range v1 {
-				p2 := elemPath(p1, i2)
-				v.maxLen(p2, v1[i2], redact, 150)
+				p2 := awsvalid.ElemPath(p1, i2)
+				v.MaxLen(p2, v1[i2], redact, 150)
 			}
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetPersonalizedRankingResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetPersonalizedRankingResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "personalizedRanking"); s.PersonalizedRanking != nil {
+func (s *GetPersonalizedRankingResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "personalizedRanking"); s.PersonalizedRanking != nil {
 		for i1 := range s.PersonalizedRanking {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.PersonalizedRanking[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetRecommendationsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetRecommendationsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "campaignArn"); s.CampaignArn != "" {
-		v.maxLen(p, s.CampaignArn, redact, 256)
-		v.match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+func (s *GetRecommendationsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "campaignArn"); s.CampaignArn != "" {
+		v.MaxLen(p, s.CampaignArn, redact, 256)
+		v.Match(p, s.CampaignArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "itemId"); s.ItemId != "" {
-		v.maxLen(p, s.ItemId, redact, 256)
+	if p := awsvalid.Join(path, "itemId"); s.ItemId != "" {
+		v.MaxLen(p, s.ItemId, redact, 256)
 	}
-	if p := join(path, "userId"); s.UserId != "" {
-		v.maxLen(p, s.UserId, redact, 256)
+	if p := awsvalid.Join(path, "userId"); s.UserId != "" {
+		v.MaxLen(p, s.UserId, redact, 256)
 	}
-	if p := join(path, "numResults"); s.NumResults != nil {
-		v.minInt(p, int64(*s.NumResults), redact, 0)
+	if p := awsvalid.Join(path, "numResults"); s.NumResults != nil {
+		v.MinInt(p, int64(*s.NumResults), redact, 0)
 	}
-	if p := join(path, "context"); s.Context != nil {
-		v.maxCount(p, s.Context, len(s.Context), redact, 150)
-		for _, k1 := range sortedKeys(s.Context) {
-			v.maxLen(p, k1, redact, 150)
-			v.match(p, k1, redact, patternAttributeName, "[A-Za-z\\d_]+")
+	if p := awsvalid.Join(path, "context"); s.Context != nil {
+		v.MaxCount(p, s.Context, len(s.Context), redact, 150)
+		for _, k1 := range awsvalid.SortedKeys(s.Context) {
+			v.MaxLen(p, k1, redact, 150)
+			v.Match(p, k1, redact, patternAttributeName, "[A-Za-z\\d_]+")
 			p1, v1 := p+"."+k1, s.Context[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterValues"); s.FilterValues != nil {
-		v.maxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
-		for _, k1 := range sortedKeys(s.FilterValues) {
-			v.maxLen(p, k1, redact, 50)
-			v.match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
+	if p := awsvalid.Join(path, "filterValues"); s.FilterValues != nil {
+		v.MaxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
+		for _, k1 := range awsvalid.SortedKeys(s.FilterValues) {
+			v.MaxLen(p, k1, redact, 50)
+			v.Match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
 			p1, v1 := p+"."+k1, s.FilterValues[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
-	if p := join(path, "recommenderArn"); s.RecommenderArn != "" {
-		v.maxLen(p, s.RecommenderArn, redact, 256)
-		v.match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "recommenderArn"); s.RecommenderArn != "" {
+		v.MaxLen(p, s.RecommenderArn, redact, 256)
+		v.Match(p, s.RecommenderArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "promotions"); s.Promotions != nil {
-		v.maxCount(p, s.Promotions, len(s.Promotions), redact, 1)
+	if p := awsvalid.Join(path, "promotions"); s.Promotions != nil {
+		v.MaxCount(p, s.Promotions, len(s.Promotions), redact, 1)
 		for i1 := range s.Promotions {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Promotions[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "metadataColumns"); s.MetadataColumns != nil {
-		v.maxCount(p, s.MetadataColumns, len(s.MetadataColumns), redact, 1)
-		for _, k1 := range sortedKeys(s.MetadataColumns) {
-			v.maxLen(p, k1, redact, 256)
+	if p := awsvalid.Join(path, "metadataColumns"); s.MetadataColumns != nil {
+		v.MaxCount(p, s.MetadataColumns, len(s.MetadataColumns), redact, 1)
+		for _, k1 := range awsvalid.SortedKeys(s.MetadataColumns) {
+			v.MaxLen(p, k1, redact, 256)
 			p1, v1 := p+"."+k1, s.MetadataColumns[k1]
-			v.maxCount(p1, v1, len(v1), redact, 99)
+			v.MaxCount(p1, v1, len(v1), redact, 99)
 			for i2 := range v1 {
-				p2 := elemPath(p1, i2)
-				v.maxLen(p2, v1[i2], redact, 150)
+				p2 := awsvalid.ElemPath(p1, i2)
+				v.MaxLen(p2, v1[i2], redact, 150)
 			}
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *GetRecommendationsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *GetRecommendationsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemList"); s.ItemList != nil {
+func (s *GetRecommendationsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemList"); s.ItemList != nil {
 		for i1 := range s.ItemList {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.ItemList[i1].validate(v, p1, redact)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PredictedAction) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PredictedAction) validate(v *validator, path string, redact bool) {
-	if p := join(path, "actionId"); s.ActionId != "" {
-		v.maxLen(p, s.ActionId, redact, 256)
+func (s *PredictedAction) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "actionId"); s.ActionId != "" {
+		v.MaxLen(p, s.ActionId, redact, 256)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PredictedItem) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PredictedItem) validate(v *validator, path string, redact bool) {
-	if p := join(path, "itemId"); s.ItemId != "" {
-		v.maxLen(p, s.ItemId, redact, 256)
+func (s *PredictedItem) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "itemId"); s.ItemId != "" {
+		v.MaxLen(p, s.ItemId, redact, 256)
 	}
-	if p := join(path, "promotionName"); s.PromotionName != "" {
-		v.minLen(p, s.PromotionName, redact, 1)
-		v.maxLen(p, s.PromotionName, redact, 63)
-		v.match(p, s.PromotionName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+	if p := awsvalid.Join(path, "promotionName"); s.PromotionName != "" {
+		v.MinLen(p, s.PromotionName, redact, 1)
+		v.MaxLen(p, s.PromotionName, redact, 63)
+		v.Match(p, s.PromotionName, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "metadata"); s.Metadata != nil {
-		for _, k1 := range sortedKeys(s.Metadata) {
-			v.maxLen(p, k1, true, 150)
+	if p := awsvalid.Join(path, "metadata"); s.Metadata != nil {
+		for _, k1 := range awsvalid.SortedKeys(s.Metadata) {
+			v.MaxLen(p, k1, true, 150)
 			p1, v1 := p+"."+k1, s.Metadata[k1]
-			v.maxLen(p1, v1, true, 20000)
+			v.MaxLen(p1, v1, true, 20000)
 		}
 	}
-	if p := join(path, "reason"); s.Reason != nil {
+	if p := awsvalid.Join(path, "reason"); s.Reason != nil {
 		for i1 := range s.Reason {
-			p1 := elemPath(p, i1)
-			v.maxLen(p1, s.Reason[i1], redact, 256)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxLen(p1, s.Reason[i1], redact, 256)
 		}
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Promotion) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Promotion) validate(v *validator, path string, redact bool) {
-	if p := join(path, "name"); s.Name != "" {
-		v.minLen(p, s.Name, redact, 1)
-		v.maxLen(p, s.Name, redact, 63)
-		v.match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
+func (s *Promotion) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "name"); s.Name != "" {
+		v.MinLen(p, s.Name, redact, 1)
+		v.MaxLen(p, s.Name, redact, 63)
+		v.Match(p, s.Name, redact, patternName, "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")
 	}
-	if p := join(path, "percentPromotedItems"); s.PercentPromotedItems != nil {
-		v.minInt(p, int64(*s.PercentPromotedItems), redact, 1)
-		v.maxInt(p, int64(*s.PercentPromotedItems), redact, 100)
+	if p := awsvalid.Join(path, "percentPromotedItems"); s.PercentPromotedItems != nil {
+		v.MinInt(p, int64(*s.PercentPromotedItems), redact, 1)
+		v.MaxInt(p, int64(*s.PercentPromotedItems), redact, 100)
 	}
-	if p := join(path, "filterArn"); s.FilterArn != "" {
-		v.maxLen(p, s.FilterArn, redact, 256)
-		v.match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
+	if p := awsvalid.Join(path, "filterArn"); s.FilterArn != "" {
+		v.MaxLen(p, s.FilterArn, redact, 256)
+		v.Match(p, s.FilterArn, redact, patternArn, "arn:([a-z\\d-]+):personalize:.*:.*:.+")
 	}
-	if p := join(path, "filterValues"); s.FilterValues != nil {
-		v.maxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
-		for _, k1 := range sortedKeys(s.FilterValues) {
-			v.maxLen(p, k1, redact, 50)
-			v.match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
+	if p := awsvalid.Join(path, "filterValues"); s.FilterValues != nil {
+		v.MaxCount(p, s.FilterValues, len(s.FilterValues), redact, 25)
+		for _, k1 := range awsvalid.SortedKeys(s.FilterValues) {
+			v.MaxLen(p, k1, redact, 50)
+			v.Match(p, k1, redact, patternFilterAttributeName, "[A-Za-z0-9_]+")
 			p1, v1 := p+"."+k1, s.FilterValues[k1]
-			v.maxLen(p1, v1, true, 1000)
+			v.MaxLen(p1, v1, true, 1000)
 		}
 	}
 }

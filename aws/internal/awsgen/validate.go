@@ -70,7 +70,7 @@ func (g *generator) validateData() (string, any, error) {
 func (g *generator) memberChecks(m member, required bool) ([]string, error) {
 	s := g.shape(m.Ref.Shape)
 	field := "s." + fieldName(m.Name)
-	path := fmt.Sprintf("join(path, %q)", m.Name)
+	path := fmt.Sprintf("awsvalid.Join(path, %q)", m.Name)
 	redact := "redact"
 	if s.Sensitive {
 		redact = "true"
@@ -98,9 +98,9 @@ func (g *generator) memberChecks(m member, required bool) ([]string, error) {
 	var out []string
 	switch {
 	case required && len(checks) == 0:
-		out = append(out, "if "+absent+" {", "v.null("+path+")", "}")
+		out = append(out, "if "+absent+" {", "v.Null("+path+")", "}")
 	case required:
-		out = append(out, "if p := "+path+"; "+absent+" {", "v.null(p)", "} else {")
+		out = append(out, "if p := "+path+"; "+absent+" {", "v.Null(p)", "} else {")
 		out = append(out, checks...)
 		out = append(out, "}")
 	case len(checks) > 0:
@@ -126,46 +126,46 @@ func (g *generator) valueChecks(path, expr, name, redact string, depth int) ([]s
 	switch s.Type {
 	case "string":
 		if s.Min != nil && *s.Min > 0 {
-			add("v.minLen(%s, %s, %s, %s)", path, expr, redact, num(*s.Min))
+			add("v.MinLen(%s, %s, %s, %s)", path, expr, redact, num(*s.Min))
 		}
 		if s.Max != nil {
-			add("v.maxLen(%s, %s, %s, %s)", path, expr, redact, num(*s.Max))
+			add("v.MaxLen(%s, %s, %s, %s)", path, expr, redact, num(*s.Max))
 		}
 		if s.Pattern != "" {
-			add("v.match(%s, %s, %s, %s, %q)", path, expr, redact, patternVar(name), s.Pattern)
+			add("v.Match(%s, %s, %s, %s, %q)", path, expr, redact, patternVar(name), s.Pattern)
 		}
 		if len(s.Enum) > 0 {
-			add("v.oneOf(%s, %s, %s, %sValues())", path, expr, redact, name)
+			add("v.OneOf(%s, %s, %s, %sValues())", path, expr, redact, name)
 		}
 	case "integer", "long":
 		if s.Min != nil {
-			add("v.minInt(%s, int64(%s), %s, %s)", path, expr, redact, num(*s.Min))
+			add("v.MinInt(%s, int64(%s), %s, %s)", path, expr, redact, num(*s.Min))
 		}
 		if s.Max != nil {
-			add("v.maxInt(%s, int64(%s), %s, %s)", path, expr, redact, num(*s.Max))
+			add("v.MaxInt(%s, int64(%s), %s, %s)", path, expr, redact, num(*s.Max))
 		}
 	case "double", "float":
 		if s.Min != nil {
-			add("v.minFloat(%s, float64(%s), %s, %s)", path, expr, redact, num(*s.Min))
+			add("v.MinFloat(%s, float64(%s), %s, %s)", path, expr, redact, num(*s.Min))
 		}
 		if s.Max != nil {
-			add("v.maxFloat(%s, float64(%s), %s, %s)", path, expr, redact, num(*s.Max))
+			add("v.MaxFloat(%s, float64(%s), %s, %s)", path, expr, redact, num(*s.Max))
 		}
 	case "blob":
 		if s.Min != nil && *s.Min > 0 {
-			add("v.minCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Min))
+			add("v.MinCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Min))
 		}
 		if s.Max != nil {
-			add("v.maxCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Max))
+			add("v.MaxCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Max))
 		}
 	case "structure":
 		add("%s.validate(v, %s, %s)", expr, path, redact)
 	case "list", "map":
 		if s.Min != nil && *s.Min > 0 {
-			add("v.minCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Min))
+			add("v.MinCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Min))
 		}
 		if s.Max != nil {
-			add("v.maxCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Max))
+			add("v.MaxCount(%s, %s, len(%s), %s, %s)", path, expr, expr, redact, num(*s.Max))
 		}
 		d := strconv.Itoa(depth + 1)
 		if s.Type == "list" {
@@ -179,7 +179,7 @@ func (g *generator) valueChecks(path, expr, name, redact string, depth int) ([]s
 			}
 			if len(elem) > 0 {
 				add("for i%s := range %s {", d, expr)
-				add("p%s := elemPath(%s, i%s)", d, path, d)
+				add("p%s := awsvalid.ElemPath(%s, i%s)", d, path, d)
 				out = append(out, elem...)
 				add("}")
 			}
@@ -201,7 +201,7 @@ func (g *generator) valueChecks(path, expr, name, redact string, depth int) ([]s
 			return nil, err
 		}
 		if len(keys)+len(vals) > 0 {
-			add("for _, k%s := range sortedKeys(%s) {", d, expr)
+			add("for _, k%s := range awsvalid.SortedKeys(%s) {", d, expr)
 			out = append(out, keys...)
 			if len(vals) > 0 {
 				add("p%s, v%s := %s+\".\"+k%s, %s[k%s]", d, d, path, d, expr, d)

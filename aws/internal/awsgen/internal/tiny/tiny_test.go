@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/perso/perso/aws/awsvalid"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -15,9 +17,9 @@ func problems(t *testing.T, err error) []string {
 	if err == nil {
 		return nil
 	}
-	var ve *ValidationError
+	var ve *awsvalid.ValidationError
 	if !errors.As(err, &ve) {
-		t.Fatalf("error %T is not a *ValidationError", err)
+		t.Fatalf("error %T is not a *awsvalid.ValidationError", err)
 	}
 	return ve.Problems
 }

@@ -2,170 +2,172 @@
 
 package tiny
 
+import "github.com/perso/perso/aws/awsvalid"
+
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListWidgetsRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListWidgetsRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1200)
-		v.match(p, s.NextToken, redact, patternToken, "\\p{ASCII}{0,1200}")
+func (s *ListWidgetsRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1200)
+		v.Match(p, s.NextToken, redact, patternToken, "\\p{ASCII}{0,1200}")
 	}
-	if p := join(path, "maxResults"); s.MaxResults != nil {
-		v.minInt(p, int64(*s.MaxResults), redact, 1)
-		v.maxInt(p, int64(*s.MaxResults), redact, 10)
+	if p := awsvalid.Join(path, "maxResults"); s.MaxResults != nil {
+		v.MinInt(p, int64(*s.MaxResults), redact, 1)
+		v.MaxInt(p, int64(*s.MaxResults), redact, 10)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *ListWidgetsResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *ListWidgetsResponse) validate(v *validator, path string, redact bool) {
-	if p := join(path, "nextToken"); s.NextToken != "" {
-		v.maxLen(p, s.NextToken, redact, 1200)
-		v.match(p, s.NextToken, redact, patternToken, "\\p{ASCII}{0,1200}")
+func (s *ListWidgetsResponse) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "nextToken"); s.NextToken != "" {
+		v.MaxLen(p, s.NextToken, redact, 1200)
+		v.Match(p, s.NextToken, redact, patternToken, "\\p{ASCII}{0,1200}")
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Options) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Options) validate(v *validator, path string, redact bool) {
-	if p := join(path, "depth"); s.Depth != nil {
-		v.minInt(p, int64(*s.Depth), redact, 1)
-		v.maxInt(p, int64(*s.Depth), redact, 10)
+func (s *Options) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "depth"); s.Depth != nil {
+		v.MinInt(p, int64(*s.Depth), redact, 1)
+		v.MaxInt(p, int64(*s.Depth), redact, 10)
 	}
-	if p := join(path, "token"); s.Token != "" {
-		v.maxLen(p, s.Token, redact, 1200)
-		v.match(p, s.Token, redact, patternToken, "\\p{ASCII}{0,1200}")
+	if p := awsvalid.Join(path, "token"); s.Token != "" {
+		v.MaxLen(p, s.Token, redact, 1200)
+		v.Match(p, s.Token, redact, patternToken, "\\p{ASCII}{0,1200}")
 	}
-	if p := join(path, "child"); s.Child != nil {
+	if p := awsvalid.Join(path, "child"); s.Child != nil {
 		s.Child.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *Part) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *Part) validate(v *validator, path string, redact bool) {
-	if p := join(path, "partId"); s.PartId == "" {
-		v.null(p)
+func (s *Part) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "partId"); s.PartId == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.PartId, true, 2)
+		v.MinLen(p, s.PartId, true, 2)
 	}
 	{
-		p := join(path, "label")
-		v.maxLen(p, s.Label, redact, 3)
+		p := awsvalid.Join(path, "label")
+		v.MaxLen(p, s.Label, redact, 3)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutWidgetRequest) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutWidgetRequest) validate(v *validator, path string, redact bool) {
-	if p := join(path, "widgetName"); s.WidgetName == "" {
-		v.null(p)
+func (s *PutWidgetRequest) validate(v *awsvalid.Validator, path string, redact bool) {
+	if p := awsvalid.Join(path, "widgetName"); s.WidgetName == "" {
+		v.Null(p)
 	} else {
-		v.minLen(p, s.WidgetName, redact, 1)
-		v.maxLen(p, s.WidgetName, redact, 8)
-		v.match(p, s.WidgetName, redact, patternWidgetName, "[a-z][a-z0-9-]*")
+		v.MinLen(p, s.WidgetName, redact, 1)
+		v.MaxLen(p, s.WidgetName, redact, 8)
+		v.Match(p, s.WidgetName, redact, patternWidgetName, "[a-z][a-z0-9-]*")
 	}
-	if p := join(path, "color"); s.Color == "" {
-		v.null(p)
+	if p := awsvalid.Join(path, "color"); s.Color == "" {
+		v.Null(p)
 	} else {
-		v.oneOf(p, s.Color, redact, ColorValues())
+		v.OneOf(p, s.Color, redact, ColorValues())
 	}
-	if p := join(path, "size"); s.Size != nil {
-		v.minInt(p, int64(*s.Size), redact, 1)
-		v.maxInt(p, int64(*s.Size), redact, 10)
+	if p := awsvalid.Join(path, "size"); s.Size != nil {
+		v.MinInt(p, int64(*s.Size), redact, 1)
+		v.MaxInt(p, int64(*s.Size), redact, 10)
 	}
-	if p := join(path, "weight"); s.Weight != nil {
-		v.minFloat(p, float64(*s.Weight), redact, 0.5)
+	if p := awsvalid.Join(path, "weight"); s.Weight != nil {
+		v.MinFloat(p, float64(*s.Weight), redact, 0.5)
 	}
-	if p := join(path, "secret"); s.Secret != "" {
-		v.maxLen(p, s.Secret, true, 4)
+	if p := awsvalid.Join(path, "secret"); s.Secret != "" {
+		v.MaxLen(p, s.Secret, true, 4)
 	}
-	if p := join(path, "labels"); s.Labels != nil {
-		v.maxCount(p, s.Labels, len(s.Labels), redact, 2)
-		for _, k1 := range sortedKeys(s.Labels) {
-			v.match(p, k1, redact, patternLabelKey, "[a-z]+")
+	if p := awsvalid.Join(path, "labels"); s.Labels != nil {
+		v.MaxCount(p, s.Labels, len(s.Labels), redact, 2)
+		for _, k1 := range awsvalid.SortedKeys(s.Labels) {
+			v.Match(p, k1, redact, patternLabelKey, "[a-z]+")
 			p1, v1 := p+"."+k1, s.Labels[k1]
-			v.maxLen(p1, v1, redact, 3)
+			v.MaxLen(p1, v1, redact, 3)
 		}
 	}
-	if p := join(path, "parts"); s.Parts != nil {
-		v.minCount(p, s.Parts, len(s.Parts), redact, 1)
-		v.maxCount(p, s.Parts, len(s.Parts), redact, 3)
+	if p := awsvalid.Join(path, "parts"); s.Parts != nil {
+		v.MinCount(p, s.Parts, len(s.Parts), redact, 1)
+		v.MaxCount(p, s.Parts, len(s.Parts), redact, 3)
 		for i1 := range s.Parts {
-			p1 := elemPath(p, i1)
+			p1 := awsvalid.ElemPath(p, i1)
 			s.Parts[i1].validate(v, p1, redact)
 		}
 	}
-	if p := join(path, "grid"); s.Grid != nil {
+	if p := awsvalid.Join(path, "grid"); s.Grid != nil {
 		for i1 := range s.Grid {
-			p1 := elemPath(p, i1)
-			v.maxCount(p1, s.Grid[i1], len(s.Grid[i1]), redact, 2)
+			p1 := awsvalid.ElemPath(p, i1)
+			v.MaxCount(p1, s.Grid[i1], len(s.Grid[i1]), redact, 2)
 			for i2 := range s.Grid[i1] {
-				p2 := elemPath(p1, i2)
-				v.minInt(p2, int64(s.Grid[i1][i2]), redact, 1)
-				v.maxInt(p2, int64(s.Grid[i1][i2]), redact, 10)
+				p2 := awsvalid.ElemPath(p1, i2)
+				v.MinInt(p2, int64(s.Grid[i1][i2]), redact, 1)
+				v.MaxInt(p2, int64(s.Grid[i1][i2]), redact, 10)
 			}
 		}
 	}
-	if p := join(path, "options"); s.Options != nil {
+	if p := awsvalid.Join(path, "options"); s.Options != nil {
 		s.Options.validate(v, p, redact)
 	}
 }
 
 // Validate checks s against the constraints of the model and returns a
-// *ValidationError listing every violation, or nil.
+// *awsvalid.ValidationError listing every violation, or nil.
 func (s *PutWidgetResponse) Validate() error {
 	if s == nil {
 		return nil
 	}
-	v := &validator{}
+	v := &awsvalid.Validator{}
 	s.validate(v, "", false)
-	return v.err()
+	return v.Err()
 }
 
-func (s *PutWidgetResponse) validate(v *validator, path string, redact bool) {
+func (s *PutWidgetResponse) validate(v *awsvalid.Validator, path string, redact bool) {
 }
