@@ -27,6 +27,9 @@ type pageCache struct {
 	maxBytes int
 }
 
+// maxCachedRequest is the largest request body whose page is cached.
+const maxCachedRequest = 4 << 10
+
 type pageEntry struct {
 	key     string
 	version int64
@@ -85,7 +88,10 @@ func (c *pageCache) put(key string, version int64, body []byte) {
 func (a *api) cached(op string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, awsjson.MaxBodyBytes+1))
-		if err != nil || len(body) > awsjson.MaxBodyBytes {
+		// A List request is a few hundred bytes (a filter ARN and a token of
+		// at most 1500 characters); larger bodies are not worth a cache
+		// entry and could push useful pages out.
+		if err != nil || len(body) > maxCachedRequest {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			next.ServeHTTP(w, r)
 			return
