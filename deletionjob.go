@@ -87,36 +87,24 @@ type DeletionTask struct {
 // StartDataDeletion moves a data deletion job to IN_PROGRESS and returns
 // its task; done is true when there is nothing left to do.
 func (s *Service) StartDataDeletion(ctx context.Context, job Job) (task DeletionTask, done bool, err error) {
-	err = s.update(ctx, job.Scope, func(tx Tx) error {
-		r, err := tx.Get(ctx, job.ARN)
-		if IsKind(err, KindNotFound) {
-			done = true
-			return tx.CompleteJob(ctx, job)
-		}
-		if err != nil {
-			return err
-		}
-		if r.Status != StatusPending && r.Status != StatusInProgress {
-			done = true
-			return tx.CompleteJob(ctx, job)
-		}
+	err = s.startJob(ctx, job, deletionSteps, func(tx Tx, r Record) (bool, error) {
+		var err error
 		if task.Job, err = deletionJobFrom(r); err != nil {
-			return err
+			return false, err
 		}
 		recs, err := tx.List(ctx, ListQuery{Type: ResourceDataset, Parent: task.Job.GroupARN})
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, dr := range recs {
 			d, err := datasetFrom(dr)
 			if err != nil {
-				return err
+				return false, err
 			}
 			task.Datasets = append(task.Datasets, d)
 		}
-		r.Status, r.Updated = StatusInProgress, s.clock.Now()
-		return tx.Put(ctx, r)
-	})
+		return true, nil
+	}, &done)
 	return task, done, err
 }
 

@@ -2,8 +2,6 @@ package perso
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -92,7 +90,7 @@ type ExportTask struct {
 // StartExport moves an export job to CREATE IN_PROGRESS and returns its
 // task; done is true when there is nothing left to do.
 func (s *Service) StartExport(ctx context.Context, job Job) (task ExportTask, done bool, err error) {
-	err = s.startJob(ctx, job, func(tx Tx, r Record) (bool, error) {
+	err = s.startJob(ctx, job, createSteps, func(tx Tx, r Record) (bool, error) {
 		var err error
 		if task.Job, err = exportJobFrom(r); err != nil {
 			return false, err
@@ -125,85 +123,8 @@ func (s *Service) FinishExport(ctx context.Context, job Job, files []string, fai
 	})
 }
 
-// startJob moves the resource of a queued job from CREATE PENDING to
-// CREATE IN_PROGRESS. load reads what the job needs inside the same
-// transaction; done is set when the job has nothing left to do because its
-// resource is gone or finished.
-func (s *Service) startJob(ctx context.Context, job Job, load func(Tx, Record) (bool, error), done *bool) error {
-	return s.update(ctx, job.Scope, func(tx Tx) error {
-		r, err := tx.Get(ctx, job.ARN)
-		if IsKind(err, KindNotFound) {
-			*done = true
-			return tx.CompleteJob(ctx, job)
-		}
-		if err != nil {
-			return err
-		}
-		if r.Status != StatusCreatePending && r.Status != StatusCreateInProgress {
-			*done = true
-			return tx.CompleteJob(ctx, job)
-		}
-		ok, err := load(tx, r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			*done = true
-			r.Status, r.Updated = StatusCreateFailed, s.clock.Now()
-			r.Data = withFailure(r.Data, "The resource the job works on was deleted before the job started.")
-			if err := tx.Put(ctx, r); err != nil {
-				return err
-			}
-			return tx.CompleteJob(ctx, job)
-		}
-		r.Status, r.Updated = StatusCreateInProgress, s.clock.Now()
-		return tx.Put(ctx, r)
-	})
-}
-
-// finishJob ends a job's resource ACTIVE, or CREATE FAILED when failure is
-// not empty, lets set record the outcome, and removes the job from the
-// queue, in one transaction.
-func (s *Service) finishJob(ctx context.Context, job Job, failure string, set func(*Record) error) error {
-	return s.update(ctx, job.Scope, func(tx Tx) error {
-		r, err := tx.Get(ctx, job.ARN)
-		if IsKind(err, KindNotFound) {
-			return tx.CompleteJob(ctx, job)
-		}
-		if err != nil {
-			return err
-		}
-		r.Status = StatusActive
-		if failure != "" {
-			r.Status = StatusCreateFailed
-		}
-		r.Updated = s.clock.Now()
-		if err := set(&r); err != nil {
-			return fmt.Errorf("record job outcome: %w", err)
-		}
-		if err := tx.Put(ctx, r); err != nil {
-			return err
-		}
-		return tx.CompleteJob(ctx, job)
-	})
-}
-
 // DatasetRows returns up to limit rows streamed into a dataset after Seq
 // after, oldest first.
 func (s *Service) DatasetRows(ctx context.Context, scope Scope, datasetARN string, after int64, limit int) ([]Row, error) {
 	return s.store.ScanRows(ctx, scope, datasetARN, after, limit)
-}
-
-// withFailure sets the FailureReason member of a job's stored fields.
-func withFailure(data []byte, reason string) []byte {
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil || m == nil {
-		m = map[string]any{}
-	}
-	m["FailureReason"] = reason
-	b, err := json.Marshal(m)
-	if err != nil {
-		return data
-	}
-	return b
 }

@@ -154,44 +154,30 @@ type ImportTask struct {
 // task. done is true when there is nothing to do: the job is gone or
 // finished (a crash after its last commit).
 func (s *Service) StartImport(ctx context.Context, job Job, dataRoot string) (task ImportTask, done bool, err error) {
-	err = s.update(ctx, job.Scope, func(tx Tx) error {
-		r, err := tx.Get(ctx, job.ARN)
-		if IsKind(err, KindNotFound) {
-			done = true
-			return tx.CompleteJob(ctx, job)
-		}
-		if err != nil {
-			return err
-		}
-		if r.Status != StatusCreatePending && r.Status != StatusCreateInProgress {
-			done = true
-			return tx.CompleteJob(ctx, job)
-		}
+	err = s.startJob(ctx, job, createSteps, func(tx Tx, r Record) (bool, error) {
+		var err error
 		if task.Job, err = importJobFrom(r); err != nil {
-			return err
+			return false, err
 		}
 		// A dataset's imports run one at a time, in the order they were
 		// created: a FULL import that finished after a later INCREMENTAL
 		// one would otherwise drop its rows.
 		jobs, err := tx.List(ctx, ListQuery{Type: ResourceDatasetImportJob, Parent: task.Job.DatasetARN, Before: r.Seq})
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, older := range jobs {
 			if older.Status == StatusCreatePending || older.Status == StatusCreateInProgress {
-				return ErrNotYet
+				return false, ErrNotYet
 			}
 		}
 		dr, err := tx.Get(ctx, task.Job.DatasetARN)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if task.Dataset, err = datasetFrom(dr); err != nil {
-			return err
-		}
-		r.Status, r.Updated = StatusCreateInProgress, s.clock.Now()
-		return tx.Put(ctx, r)
-	})
+		task.Dataset, err = datasetFrom(dr)
+		return true, err
+	}, &done)
 	if err != nil || done {
 		return task, done, err
 	}

@@ -229,8 +229,9 @@ func (s *Service) read(scope Scope) func(context.Context, string) (Record, error
 	return func(ctx context.Context, arn string) (Record, error) { return s.store.Get(ctx, scope, arn) }
 }
 
-// newRecord returns a record in its first status, with a job queued to
-// advance it unless the service is synchronous.
+// insert stores a new record, stamped with the time; with lifecycle set it
+// starts in CREATE PENDING with a job queued to advance it, or ACTIVE when
+// the service is synchronous.
 func (s *Service) insert(ctx context.Context, tx Tx, r *Record, lifecycle bool) error {
 	now := s.clock.Now()
 	r.Created, r.Updated = now, now

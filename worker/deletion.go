@@ -40,7 +40,7 @@ func (r *Runner) runDataDeletion(ctx context.Context, job perso.Job) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if job.Attempts < maxImportAttempts {
+		if job.Attempts < maxJobAttempts {
 			return fmt.Errorf("data deletion %s: %w", task.Job.ARN, err)
 		}
 		failure = fmt.Sprintf("The deletion failed %d times; last: %v", job.Attempts, err)
@@ -51,7 +51,7 @@ func (r *Runner) runDataDeletion(ctx context.Context, job perso.Job) error {
 	}
 	if err := r.service.FinishDataDeletion(ctx, job, rewrites, failure); err != nil {
 		r.deleteUnder(ctx, prefix)
-		if ctx.Err() == nil && failure == "" && job.Attempts >= maxImportAttempts {
+		if ctx.Err() == nil && failure == "" && job.Attempts >= maxJobAttempts {
 			// The datasets keep changing under the job: give up with a
 			// reason rather than retry forever.
 			return r.service.FinishDataDeletion(ctx, job, nil, fmt.Sprintf("The deletion failed %d times; last: %v", job.Attempts, err))

@@ -30,7 +30,7 @@ func (r *Runner) runExport(ctx context.Context, job perso.Job) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if job.Attempts < maxImportAttempts {
+		if job.Attempts < maxJobAttempts {
 			return fmt.Errorf("export %s: %w", task.Job.ARN, err)
 		}
 		failure = fmt.Sprintf("The export failed %d times; last: %v", job.Attempts, err)

@@ -19,10 +19,11 @@ import (
 // bounds an import's memory whatever the size of its files.
 const importBatchRows = 1 << 18
 
-// maxImportAttempts bounds the retries of an import that keeps failing for
-// reasons of the server (the blob store unreachable, say) rather than of
-// its data; the last attempt fails the job with the cause.
-const maxImportAttempts = 5
+// maxJobAttempts bounds the retries of an import, export or data deletion
+// that keeps failing for reasons of the server (the blob store
+// unreachable, say) rather than of its data; the last attempt fails the
+// job with the cause.
+const maxJobAttempts = 5
 
 // errWaiting reports a job postponed without running.
 var errWaiting = errors.New("the job waits for another")
@@ -53,7 +54,7 @@ func (r *Runner) runImport(ctx context.Context, job perso.Job) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if job.Attempts < maxImportAttempts {
+		if job.Attempts < maxJobAttempts {
 			return fmt.Errorf("import %s: %w", task.Job.ARN, err)
 		}
 		failure = fmt.Sprintf("The import failed %d times; last: %v", job.Attempts, err)

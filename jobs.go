@@ -109,3 +109,90 @@ func segmentURLs(recs []Record) []string {
 	}
 	return urls
 }
+
+// jobSteps are the statuses a job resource goes through; data deletion
+// jobs spell them differently from the others.
+type jobSteps struct{ pending, inProgress, failed string }
+
+var (
+	createSteps   = jobSteps{StatusCreatePending, StatusCreateInProgress, StatusCreateFailed}
+	deletionSteps = jobSteps{StatusPending, StatusInProgress, StatusFailed}
+)
+
+// startJob moves the resource of a queued job from its pending status to
+// in progress. load reads what the job needs inside the same transaction
+// and answers false when what the job works on is gone (the job then
+// fails with that reason); done is set when the job has nothing left to
+// do. An error from load rolls back and is returned.
+func (s *Service) startJob(ctx context.Context, job Job, steps jobSteps, load func(Tx, Record) (bool, error), done *bool) error {
+	return s.update(ctx, job.Scope, func(tx Tx) error {
+		r, err := tx.Get(ctx, job.ARN)
+		if IsKind(err, KindNotFound) {
+			*done = true
+			return tx.CompleteJob(ctx, job)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status != steps.pending && r.Status != steps.inProgress {
+			*done = true
+			return tx.CompleteJob(ctx, job)
+		}
+		ok, err := load(tx, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			*done = true
+			r.Status, r.Updated = steps.failed, s.clock.Now()
+			r.Data = withFailure(r.Data, "The resource the job works on was deleted before the job started.")
+			if err := tx.Put(ctx, r); err != nil {
+				return err
+			}
+			return tx.CompleteJob(ctx, job)
+		}
+		r.Status, r.Updated = steps.inProgress, s.clock.Now()
+		return tx.Put(ctx, r)
+	})
+}
+
+// finishJob ends a job's resource ACTIVE, or CREATE FAILED when failure is
+// not empty, lets set record the outcome, and removes the job from the
+// queue, in one transaction.
+func (s *Service) finishJob(ctx context.Context, job Job, failure string, set func(*Record) error) error {
+	return s.update(ctx, job.Scope, func(tx Tx) error {
+		r, err := tx.Get(ctx, job.ARN)
+		if IsKind(err, KindNotFound) {
+			return tx.CompleteJob(ctx, job)
+		}
+		if err != nil {
+			return err
+		}
+		r.Status = StatusActive
+		if failure != "" {
+			r.Status = StatusCreateFailed
+		}
+		r.Updated = s.clock.Now()
+		if err := set(&r); err != nil {
+			return fmt.Errorf("record job outcome: %w", err)
+		}
+		if err := tx.Put(ctx, r); err != nil {
+			return err
+		}
+		return tx.CompleteJob(ctx, job)
+	})
+}
+
+// withFailure sets the FailureReason member of a job's stored fields.
+func withFailure(data []byte, reason string) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		m = map[string]any{}
+	}
+	m["FailureReason"] = reason
+	b, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return b
+}
